@@ -1,0 +1,110 @@
+"""The admin: a fallback tool for operators, not the social media manager's interface."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from rollout.models import (
+    Activity,
+    AttitudeChange,
+    Department,
+    GateCriterion,
+    Heartbeat,
+    Person,
+    Phase,
+    Rollout,
+    Stakeholder,
+    User,
+)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "language", "is_active", "is_staff"]
+    list_filter = ["is_active", "is_staff", "groups"]
+    search_fields = ["email", "full_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Profile"), {"fields": ["full_name", "language", "time_zone"]}),
+        (_("Roles and access"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]}),
+    ]
+    filter_horizontal = ["groups"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "parent", "head", "deputy", "headcount"]
+    search_fields = ["name"]
+    autocomplete_fields = ["parent", "head", "deputy"]
+
+
+@admin.register(Person)
+class PersonAdmin(SimpleHistoryAdmin):
+    list_display = ["last_name", "first_name", "email", "department", "language", "user"]
+    list_filter = ["department", "language", "is_active"]
+    search_fields = ["first_name", "last_name", "email"]
+    autocomplete_fields = ["department", "user"]
+    list_select_related = ["department", "user"]
+
+
+class PhaseInline(admin.TabularInline):
+    model = Phase
+    extra = 0
+    fields = ["kind", "order", "start_date", "end_date", "status"]
+
+
+@admin.register(Rollout)
+class RolloutAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "start_date", "end_date", "sponsor", "approach"]
+    search_fields = ["name"]
+    autocomplete_fields = ["sponsor"]
+    inlines = [PhaseInline]
+
+
+class GateCriterionInline(admin.TabularInline):
+    model = GateCriterion
+    extra = 0
+
+
+@admin.register(Phase)
+class PhaseAdmin(SimpleHistoryAdmin):
+    list_display = ["rollout", "kind", "status", "start_date", "end_date"]
+    list_filter = ["kind", "status"]
+    inlines = [GateCriterionInline]
+
+
+@admin.register(Activity)
+class ActivityAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "phase", "kind", "owner", "due_date", "status"]
+    list_filter = ["status", "kind", "phase__kind"]
+    search_fields = ["title"]
+    autocomplete_fields = ["owner", "departments"]
+    list_select_related = ["phase__rollout", "owner"]
+
+
+class AttitudeChangeInline(admin.TabularInline):
+    model = AttitudeChange
+    extra = 0
+    readonly_fields = ["from_attitude", "to_attitude", "note", "changed_by", "changed_at"]
+    can_delete = False
+
+
+@admin.register(Stakeholder)
+class StakeholderAdmin(SimpleHistoryAdmin):
+    list_display = ["person", "rollout", "role", "influence", "attitude"]
+    list_filter = ["role", "attitude", "influence"]
+    search_fields = ["person__first_name", "person__last_name", "person__email"]
+    autocomplete_fields = ["person"]
+    list_select_related = ["person", "rollout"]
+    inlines = [AttitudeChangeInline]
+
+
+@admin.register(Heartbeat)
+class HeartbeatAdmin(admin.ModelAdmin):
+    list_display = ["name", "seen_at"]

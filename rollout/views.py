@@ -1,0 +1,218 @@
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from rollout import selectors, services
+from rollout.forms import ActivityStatusForm, RolloutForm
+from rollout.health import health_report
+from rollout.lewin import LEWIN_TEMPLATE
+from rollout.mailbox import mailbox_enabled, mailbox_get, mailbox_list
+from rollout.models import Activity, Department, Language, Rollout
+
+
+# --- Access helpers: check permission and load with the right joins; deny with 404 -------
+
+
+def _require_manager(request: HttpRequest) -> None:
+    if not request.user.is_manager:
+        raise Http404
+
+
+def _rollout_for_viewer(request: HttpRequest, pk: int) -> Rollout:
+    return get_object_or_404(
+        selectors.rollouts_visible_to(user=request.user).select_related("sponsor"), pk=pk
+    )
+
+
+def _department_for_viewer(request: HttpRequest, pk: int) -> Department:
+    """The manager sees every department; a head or deputy only their own."""
+    user = request.user
+    if user.is_manager:
+        queryset = Department.objects.select_related("head", "deputy", "parent")
+    else:
+        queryset = selectors.departments_led_by(user=user)
+    return get_object_or_404(queryset, pk=pk)
+
+
+def _activity_for_manager(request: HttpRequest, pk: int) -> Activity:
+    _require_manager(request)
+    return get_object_or_404(Activity.objects.select_related("phase"), pk=pk)
+
+
+# --- Pages -------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each role to its own start page."""
+    user = request.user
+    if user.is_manager or user.is_leadership:
+        rollout = selectors.rollout_current(user=user)
+        if rollout is not None:
+            return redirect("rollout:dashboard", pk=rollout.pk)
+        return render(request, "rollout/no_rollout.html")
+    if user.is_department_head:
+        departments = list(selectors.departments_led_by(user=user))
+        if len(departments) == 1:
+            return redirect("rollout:department_detail", pk=departments[0].pk)
+        return render(request, "rollout/my_departments.html", {"departments": departments})
+    return redirect("rollout:me")
+
+
+@require_GET
+@login_required
+def rollout_list(request: HttpRequest) -> HttpResponse:
+    if not (request.user.is_manager or request.user.is_leadership):
+        raise Http404
+    rollouts = selectors.rollout_list(user=request.user)
+    return render(request, "rollout/rollout_list.html", {"rollouts": rollouts})
+
+
+@require_GET
+@login_required
+def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    rollout = _rollout_for_viewer(request, pk)
+    data = selectors.rollout_dashboard(rollout=rollout)
+    return render(
+        request,
+        "rollout/dashboard.html",
+        {"dashboard": data, "rollout": rollout, "can_edit": request.user.is_manager},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def rollout_create(request: HttpRequest) -> HttpResponse:
+    _require_manager(request)
+    form = RolloutForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        rollout = services.rollout_create(
+            name=data["name"],
+            goal=data["goal"],
+            sponsor=data["sponsor"],
+            approach=data["approach"],
+            start_date=data["start_date"],
+            end_date=data["end_date"],
+            by=request.user,
+            template=LEWIN_TEMPLATE if data["use_template"] else None,
+        )
+        messages.success(request, _("The rollout “%(name)s” has been created.") % {"name": rollout.name})
+        return redirect("rollout:dashboard", pk=rollout.pk)
+    return render(request, "rollout/rollout_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_POST
+@login_required
+def activity_set_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Complete or reopen an activity; htmx gets the re-rendered row and phase counters."""
+    activity = _activity_for_manager(request, pk)
+    form = ActivityStatusForm(request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            return HttpResponse(_("Unknown status."), status=400)
+        messages.error(request, _("Unknown status."))
+        return redirect("rollout:dashboard", pk=activity.phase.rollout_id)
+    services.activity_set_status(activity=activity, status=form.cleaned_data["status"], by=request.user)
+    if request.htmx:
+        rollout = activity.phase.rollout
+        data = selectors.rollout_dashboard(rollout=rollout)
+        summary = next(s for s in data.phases if s.phase.pk == activity.phase_id)
+        row = next(a for a in summary.activities if a.pk == activity.pk)
+        return render(
+            request,
+            "rollout/dashboard.html#activity-row-update",
+            {"activity": row, "summary": summary, "dashboard": data, "can_edit": True},
+        )
+    messages.success(request, _("“%(title)s” has been updated.") % {"title": activity.title})
+    return redirect("rollout:dashboard", pk=activity.phase.rollout_id)
+
+
+@require_GET
+@login_required
+def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    department = _department_for_viewer(request, pk)
+    overview = selectors.department_overview(department=department)
+    return render(request, "rollout/department_detail.html", {"overview": overview, "department": department})
+
+
+@require_GET
+@login_required
+def me(request: HttpRequest) -> HttpResponse:
+    """The start page of an employee: their directory entry and the activities they own."""
+    person = getattr(request.user, "person", None)
+    activities = list(selectors.activities_owned_by(person=person)) if person else []
+    return render(request, "rollout/me.html", {"person": person, "activities": activities, "today": timezone.localdate()})
+
+
+# --- Demo mailbox --------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def mailbox(request: HttpRequest) -> HttpResponse:
+    _require_manager(request)
+    if not mailbox_enabled():
+        raise Http404
+    return render(request, "rollout/mailbox.html", {"mails": mailbox_list()})
+
+
+@require_GET
+@login_required
+def mailbox_message(request: HttpRequest, key: str) -> HttpResponse:
+    _require_manager(request)
+    if not mailbox_enabled():
+        raise Http404
+    mail = mailbox_get(key)
+    if mail is None:
+        raise Http404
+    return render(request, "rollout/mailbox_message.html", {"mail": mail})
+
+
+# --- Language, health ---------------------------------------------------------------------
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch the interface language; remembered on the account and in a cookie."""
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next") or reverse("rollout:home")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        next_url = reverse("rollout:home")
+    response = HttpResponseRedirect(next_url)
+    if language not in Language.values:
+        return response
+    translation.activate(language)
+    if request.user.is_authenticated and request.user.language != language:
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE or 365 * 24 * 3600,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
+
+
+@never_cache
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    """Database and broker state as JSON; 503 when either is down."""
+    report = health_report()
+    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+
