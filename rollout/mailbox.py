@@ -23,7 +23,7 @@ _NAME = re.compile(r"^[0-9]{8}T[0-9]{12}-[0-9a-f]{32}\.eml$")
 
 
 def mailbox_enabled() -> bool:
-    return settings.EMAIL_BACKEND == "rollout.mailbox.MailboxBackend"
+    return settings.MAILERS.get("default", {}).get("BACKEND") == "rollout.mailbox.MailboxBackend"
 
 
 def mailbox_dir() -> Path:
@@ -42,7 +42,7 @@ class MailboxBackend(BaseEmailBackend):
                 continue
             name = f"{timezone.now():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex}.eml"
             temporary = folder / f".{name}.tmp"
-            temporary.write_bytes(message.message().as_bytes(linesep="\n"))
+            temporary.write_bytes(message.message().as_bytes())
             temporary.rename(folder / name)
             sent += 1
         return sent

@@ -46,6 +46,10 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
+    def get_by_natural_key(self, username: str | None) -> "User":
+        """Sign-in ignores the case of the email address."""
+        return self.get(email__iexact=(username or "").strip())
+
     def create_user(self, email: str, password: str | None = None, **fields: object) -> "User":
         fields.setdefault("is_staff", False)
         fields.setdefault("is_superuser", False)

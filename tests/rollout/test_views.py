@@ -1,0 +1,200 @@
+"""Every page tried by the whole cast, and query counts that do not grow with the data."""
+
+import pytest
+from django.urls import reverse
+
+from rollout.models import Activity, ActivityStatus, Phase, PhaseKind, PhaseStatus
+from rollout.services import activity_create
+from tests import factories
+from tests.conftest import CAST
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/accounts/login/"
+
+
+def _expect(response, expected: str) -> None:
+    if expected == "login":
+        assert response.status_code == 302
+        assert response["Location"].startswith(LOGIN)
+    elif expected == "ok":
+        assert response.status_code == 200
+    elif expected == "redirect":
+        assert response.status_code == 302
+        assert not response["Location"].startswith(LOGIN)
+    else:
+        assert response.status_code == int(expected)
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("anonymous", "login"), ("employee", "404"), ("head_a", "404"), ("head_b", "404"), ("leadership", "ok"), ("manager", "ok")],
+)
+def test_dashboard_access(cast, who, expected):
+    _expect(cast.client(who).get(reverse("rollout:dashboard", args=[cast.rollout.pk])), expected)
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("anonymous", "login"), ("employee", "404"), ("head_a", "ok"), ("head_b", "404"), ("leadership", "404"), ("manager", "ok")],
+)
+def test_department_a_access(cast, who, expected):
+    _expect(cast.client(who).get(reverse("rollout:department_detail", args=[cast.department_a.pk])), expected)
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("anonymous", "login"), ("employee", "404"), ("head_a", "404"), ("head_b", "404"), ("leadership", "ok"), ("manager", "ok")],
+)
+def test_rollout_list_access(cast, who, expected):
+    _expect(cast.client(who).get(reverse("rollout:rollout_list")), expected)
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("anonymous", "login"), ("employee", "404"), ("head_a", "404"), ("head_b", "404"), ("leadership", "404"), ("manager", "ok")],
+)
+def test_rollout_create_page_access(cast, who, expected):
+    _expect(cast.client(who).get(reverse("rollout:rollout_create")), expected)
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("anonymous", "login"), ("employee", "404"), ("head_a", "404"), ("head_b", "404"), ("leadership", "404"), ("manager", "ok")],
+)
+def test_mailbox_access(cast, who, expected, settings):
+    settings.MAILERS = {"default": {"BACKEND": "rollout.mailbox.MailboxBackend"}}
+    _expect(cast.client(who).get(reverse("rollout:mailbox")), expected)
+
+
+@pytest.mark.parametrize("who", CAST)
+def test_me_page(cast, who):
+    _expect(cast.client(who).get(reverse("rollout:me")), "login" if who == "anonymous" else "ok")
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("anonymous", "login"), ("employee", "redirect"), ("head_a", "redirect"), ("head_b", "redirect"), ("leadership", "redirect"), ("manager", "redirect")],
+)
+def test_home_sends_each_role_to_its_page(cast, who, expected):
+    response = cast.client(who).get("/")
+    _expect(response, expected)
+    if who == "head_a":
+        assert response["Location"] == reverse("rollout:department_detail", args=[cast.department_a.pk])
+    if who in {"manager", "leadership"}:
+        assert response["Location"] == reverse("rollout:dashboard", args=[cast.rollout.pk])
+    if who == "employee":
+        assert response["Location"] == reverse("rollout:me")
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("anonymous", "login"), ("employee", "404"), ("head_a", "404"), ("head_b", "404"), ("leadership", "404"), ("manager", "redirect")],
+)
+def test_completing_an_activity_is_for_the_manager_only(cast, who, expected):
+    phase = cast.rollout.phases.get(kind=PhaseKind.UNFREEZE)
+    activity = activity_create(phase=phase, title="Kick-off", kind="meeting", by=None)
+    response = cast.client(who).post(reverse("rollout:activity_set_status", args=[activity.pk]), {"status": "done"})
+    _expect(response, expected)
+    activity.refresh_from_db()
+    assert (activity.status == ActivityStatus.DONE) is (who == "manager")
+
+
+def test_leadership_sees_the_dashboard_read_only(cast):
+    phase = cast.rollout.phases.get(kind=PhaseKind.UNFREEZE)
+    activity_create(phase=phase, title="Kick-off mit der Geschäftsführung", kind="meeting", by=None)
+    leadership = cast.client("leadership").get(reverse("rollout:dashboard", args=[cast.rollout.pk])).text
+    manager = cast.client("manager").get(reverse("rollout:dashboard", args=[cast.rollout.pk])).text
+    assert "Kick-off mit der Geschäftsführung" in leadership
+    assert "activity_set_status" not in leadership and "/status/" not in leadership
+    assert "/status/" in manager
+
+
+def test_htmx_completion_returns_the_row_and_updated_counters(cast):
+    phase = cast.rollout.phases.get(kind=PhaseKind.UNFREEZE)
+    activity = activity_create(phase=phase, title="Workshop Vertrieb", kind="workshop", by=None)
+    response = cast.client("manager").post(
+        reverse("rollout:activity_set_status", args=[activity.pk]), {"status": "done"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert f'id="activity-{activity.pk}"' in response.text
+    assert f'id="phase-counter-{phase.pk}"' in response.text
+    assert 'hx-swap-oob="true"' in response.text
+    assert "<html" not in response.text
+
+
+def test_unknown_status_is_refused_with_a_message(cast):
+    phase = cast.rollout.phases.get(kind=PhaseKind.UNFREEZE)
+    activity = activity_create(phase=phase, title="Workshop", kind="workshop", by=None)
+    response = cast.client("manager").post(
+        reverse("rollout:activity_set_status", args=[activity.pk]), {"status": "exploded"}, follow=True
+    )
+    assert "Unbekannter Status" in response.text
+    activity.refresh_from_db()
+    assert activity.status == ActivityStatus.PLANNED
+
+
+def test_create_rollout_from_the_lewin_template(cast):
+    client = cast.client("manager")
+    response = client.post(
+        reverse("rollout:rollout_create"),
+        {"name": "Social Media 2027", "goal": "Sichtbar werden", "approach": "sandwich",
+         "start_date": "2027-01-01", "end_date": "2027-12-31", "use_template": "on"},
+    )
+    assert response.status_code == 302
+    rollout = cast.rollout.__class__.objects.get(name="Social Media 2027")
+    phases = list(rollout.phases.order_by("order"))
+    assert [p.kind for p in phases] == ["unfreeze", "move", "refreeze"]
+    assert phases[0].status == PhaseStatus.ACTIVE
+    assert Activity.objects.filter(phase__rollout=rollout).count() >= 12
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_create_rollout_with_bad_dates_keeps_the_input_and_explains(cast):
+    response = cast.client("manager").post(
+        reverse("rollout:rollout_create"),
+        {"name": "Verkehrt herum", "approach": "sandwich", "start_date": "2027-12-31", "end_date": "2027-01-01"},
+    )
+    assert response.status_code == 400
+    assert "nicht vor dem Beginn" in response.text
+    assert 'value="Verkehrt herum"' in response.text
+
+
+# --- Query counts at two data sizes -----------------------------------------------------------
+
+
+def _grow(cast, activities: int, people: int) -> None:
+    phases = list(Phase.objects.filter(rollout=cast.rollout))
+    departments = [cast.department_a, cast.department_b]
+    owners = factories.PersonFactory.create_batch(people, department=cast.department_a)
+    for index in range(activities):
+        activity = factories.ActivityFactory(phase=phases[index % 3], owner=owners[index % len(owners)])
+        activity.departments.set(departments)
+        if index % 4 == 0:
+            Activity.objects.filter(pk=activity.pk).update(owner=cast.employee.person)
+
+
+def _count(django_assert_max_num_queries, client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize(
+    ("who", "url_name"),
+    [("manager", "dashboard"), ("leadership", "dashboard"), ("head_a", "department_detail"),
+     ("manager", "rollout_list"), ("employee", "me")],
+)
+def test_query_count_does_not_grow_with_the_data(cast, who, url_name, django_assert_max_num_queries):
+    args = {"dashboard": [cast.rollout.pk], "department_detail": [cast.department_a.pk]}.get(url_name, [])
+    url = reverse(f"rollout:{url_name}", args=args)
+    client = cast.client(who)
+    _grow(cast, activities=3, people=2)
+    small = _count(django_assert_max_num_queries, client, url)
+    _grow(cast, activities=60, people=40)
+    large = _count(django_assert_max_num_queries, client, url)
+    assert small == large, f"{url}: {small} queries with little data, {large} with more"
+    assert large <= 12
