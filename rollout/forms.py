@@ -45,7 +45,10 @@ class RolloutForm(forms.ModelForm):
         label=_("Start from the Lewin template"),
         required=False,
         initial=True,
-        help_text=_("Adds the typical activities and gate criteria of each phase; you can change them later."),
+        help_text=_(
+            "Adds the typical activities and gate criteria of each phase; "
+            "you can change them later."
+        ),
     )
 
     class Meta:

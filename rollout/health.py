@@ -17,9 +17,13 @@ def _check_database() -> dict[str, object]:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception as exc:  # noqa: BLE001 - any failure means "down"
+    except Exception as exc:
         return {"ok": False, "error": exc.__class__.__name__}
-    return {"ok": True, "vendor": connection.vendor, "ms": round((time.monotonic() - started) * 1000, 1)}
+    return {
+        "ok": True,
+        "vendor": connection.vendor,
+        "ms": round((time.monotonic() - started) * 1000, 1),
+    }
 
 
 def _check_broker() -> dict[str, object]:
@@ -29,12 +33,14 @@ def _check_broker() -> dict[str, object]:
         options = celery_app.conf.broker_transport_options
         folder = Path(options["data_folder_out"])
         ok = folder.is_dir() and folder.stat().st_mode & 0o200 != 0
-        return {"ok": ok, "transport": "filesystem"} | ({} if ok else {"error": "queue folder missing"})
+        return {"ok": ok, "transport": "filesystem"} | (
+            {} if ok else {"error": "queue folder missing"}
+        )
     try:
         with celery_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=0, interval_start=0, timeout=2)
             transport = conn.transport_cls
-    except Exception as exc:  # noqa: BLE001 - any failure means "down"
+    except Exception as exc:
         return {"ok": False, "error": exc.__class__.__name__}
     return {"ok": True, "transport": transport, "ms": round((time.monotonic() - started) * 1000, 1)}
 
@@ -44,7 +50,7 @@ def _scheduler_state() -> dict[str, object]:
 
     try:
         seen = Heartbeat.objects.filter(name="beat").values_list("seen_at", flat=True).first()
-    except Exception:  # noqa: BLE001 - reported by the database check
+    except Exception:
         return {"last_run": None}
     if seen is None:
         return {"last_run": None}

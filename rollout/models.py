@@ -249,7 +249,10 @@ class Rollout(models.Model):
         help_text=_("The member of leadership who gives the green light."),
     )
     approach = models.CharField(
-        _("approach"), max_length=16, choices=RolloutApproach.choices, default=RolloutApproach.SANDWICH
+        _("approach"),
+        max_length=16,
+        choices=RolloutApproach.choices,
+        default=RolloutApproach.SANDWICH,
     )
     start_date = models.DateField(_("start"))
     end_date = models.DateField(_("end"))
@@ -322,7 +325,9 @@ class Phase(models.Model):
         ordering = ["rollout", "order"]
         constraints = [
             models.UniqueConstraint(fields=["rollout", "kind"], name="phase_kind_once_per_rollout"),
-            models.UniqueConstraint(fields=["rollout", "order"], name="phase_order_once_per_rollout"),
+            models.UniqueConstraint(
+                fields=["rollout", "order"], name="phase_order_once_per_rollout"
+            ),
             models.UniqueConstraint(
                 fields=["rollout"],
                 condition=models.Q(status="active"),
@@ -519,12 +524,16 @@ class Stakeholder(models.Model):
         verbose_name_plural = _("stakeholders")
         ordering = ["rollout", "-influence", "person__last_name"]
         constraints = [
-            models.UniqueConstraint(fields=["rollout", "person"], name="stakeholder_once_per_rollout"),
-            models.CheckConstraint(
-                condition=models.Q(influence__gte=1, influence__lte=5), name="stakeholder_influence_1_to_5"
+            models.UniqueConstraint(
+                fields=["rollout", "person"], name="stakeholder_once_per_rollout"
             ),
             models.CheckConstraint(
-                condition=models.Q(attitude__gte=1, attitude__lte=5), name="stakeholder_attitude_1_to_5"
+                condition=models.Q(influence__gte=1, influence__lte=5),
+                name="stakeholder_influence_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(attitude__gte=1, attitude__lte=5),
+                name="stakeholder_attitude_1_to_5",
             ),
         ]
 
@@ -536,7 +545,10 @@ class AttitudeChange(models.Model):
     """One change of a stakeholder's attitude, with a note: the stakeholder card's history."""
 
     stakeholder = models.ForeignKey(
-        Stakeholder, verbose_name=_("stakeholder"), on_delete=models.CASCADE, related_name="attitude_changes"
+        Stakeholder,
+        verbose_name=_("stakeholder"),
+        on_delete=models.CASCADE,
+        related_name="attitude_changes",
     )
     from_attitude = models.PositiveSmallIntegerField(
         _("from"), choices=Attitude.choices, null=True, blank=True
@@ -559,7 +571,8 @@ class AttitudeChange(models.Model):
         ordering = ["stakeholder", "-changed_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(from_attitude__isnull=True) | ~models.Q(from_attitude=models.F("to_attitude")),
+                condition=models.Q(from_attitude__isnull=True)
+                | ~models.Q(from_attitude=models.F("to_attitude")),
                 name="attitude_change_changes_something",
             ),
         ]

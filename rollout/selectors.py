@@ -147,9 +147,9 @@ class DepartmentOverview:
 
 def departments_led_by(*, user: User) -> QuerySet[Department]:
     """Departments whose head or deputy is this user's directory entry."""
-    return Department.objects.filter(
-        Q(head__user=user) | Q(deputy__user=user)
-    ).select_related("head", "deputy", "parent")
+    return Department.objects.filter(Q(head__user=user) | Q(deputy__user=user)).select_related(
+        "head", "deputy", "parent"
+    )
 
 
 def department_overview(

@@ -105,7 +105,7 @@ def rollout_create(
                 end_date=phase_end,
                 status=PhaseStatus.ACTIVE if kind == PhaseKind.UNFREEZE else PhaseStatus.PLANNED,
             )
-        for kind, phase in phases.items():
+        for phase in phases.values():
             GateCriterion.objects.create(
                 phase=phase, kind=CriterionKind.ACTIVITIES_DONE, threshold=100, position=0
             )
@@ -254,4 +254,3 @@ def heartbeat_record(*, name: str) -> Heartbeat:
         name=name, defaults={"seen_at": timezone.now()}
     )
     return heartbeat
-

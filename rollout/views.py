@@ -1,4 +1,3 @@
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,7 +16,6 @@ from rollout.health import health_report
 from rollout.lewin import LEWIN_TEMPLATE
 from rollout.mailbox import mailbox_enabled, mailbox_get, mailbox_list
 from rollout.models import Activity, Department, Language, Rollout
-
 
 # --- Access helpers: check permission and load with the right joins; deny with 404 -------
 
@@ -107,9 +105,13 @@ def rollout_create(request: HttpRequest) -> HttpResponse:
             by=request.user,
             template=LEWIN_TEMPLATE if data["use_template"] else None,
         )
-        messages.success(request, _("The rollout “%(name)s” has been created.") % {"name": rollout.name})
+        messages.success(
+            request, _("The rollout “%(name)s” has been created.") % {"name": rollout.name}
+        )
         return redirect("rollout:dashboard", pk=rollout.pk)
-    return render(request, "rollout/rollout_form.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "rollout/rollout_form.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @require_POST
@@ -123,7 +125,9 @@ def activity_set_status(request: HttpRequest, pk: int) -> HttpResponse:
             return HttpResponse(_("Unknown status."), status=400)
         messages.error(request, _("Unknown status."))
         return redirect("rollout:dashboard", pk=activity.phase.rollout_id)
-    services.activity_set_status(activity=activity, status=form.cleaned_data["status"], by=request.user)
+    services.activity_set_status(
+        activity=activity, status=form.cleaned_data["status"], by=request.user
+    )
     if request.htmx:
         rollout = activity.phase.rollout
         data = selectors.rollout_dashboard(rollout=rollout)
@@ -143,7 +147,9 @@ def activity_set_status(request: HttpRequest, pk: int) -> HttpResponse:
 def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
     department = _department_for_viewer(request, pk)
     overview = selectors.department_overview(department=department)
-    return render(request, "rollout/department_detail.html", {"overview": overview, "department": department})
+    return render(
+        request, "rollout/department_detail.html", {"overview": overview, "department": department}
+    )
 
 
 @require_GET
@@ -152,7 +158,11 @@ def me(request: HttpRequest) -> HttpResponse:
     """The start page of an employee: their directory entry and the activities they own."""
     person = getattr(request.user, "person", None)
     activities = list(selectors.activities_owned_by(person=person)) if person else []
-    return render(request, "rollout/me.html", {"person": person, "activities": activities, "today": timezone.localdate()})
+    return render(
+        request,
+        "rollout/me.html",
+        {"person": person, "activities": activities, "today": timezone.localdate()},
+    )
 
 
 # --- Demo mailbox --------------------------------------------------------------------------
@@ -187,7 +197,9 @@ def set_language(request: HttpRequest) -> HttpResponse:
     """Switch the interface language; remembered on the account and in a cookie."""
     language = request.POST.get("language", "")
     next_url = request.POST.get("next") or reverse("rollout:home")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = reverse("rollout:home")
     response = HttpResponseRedirect(next_url)
     if language not in Language.values:
@@ -215,4 +227,3 @@ def health(request: HttpRequest) -> JsonResponse:
     """Database and broker state as JSON; 503 when either is down."""
     report = health_report()
     return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
-

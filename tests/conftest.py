@@ -66,8 +66,11 @@ class Cast:
             (self.leadership, None),
         ):
             factories.PersonFactory(
-                email=user.email, department=department, user=user,
-                first_name=user.full_name.split()[0], last_name=user.full_name.split()[-1],
+                email=user.email,
+                department=department,
+                user=user,
+                first_name=user.full_name.split()[0],
+                last_name=user.full_name.split()[-1],
             )
         self.department_a.head = self.head_a.person
         self.department_a.save(update_fields=["head"])
@@ -119,4 +122,3 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-sync",
         ],
     }
-

@@ -16,7 +16,11 @@ PRODUCTION_ENV = {
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     base["CHANGEHUB_VAR_DIR"] = str(ROOT / "var" / "settings-test")
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -45,7 +49,9 @@ def test_secret_key_can_come_from_a_file(tmp_path):
     secret = tmp_path / "secret"
     secret.write_text(PRODUCTION_ENV["SECRET_KEY"] + "\n")
     env = {**PRODUCTION_ENV, "SECRET_KEY": "", "SECRET_KEY_FILE": str(secret)}
-    result = _manage("shell", "-c", "from django.conf import settings; print(len(settings.SECRET_KEY))", env=env)
+    result = _manage(
+        "shell", "-c", "from django.conf import settings; print(len(settings.SECRET_KEY))", env=env
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == str(len(PRODUCTION_ENV["SECRET_KEY"]))
 

@@ -17,7 +17,9 @@ def test_catalog_has_no_untranslated_or_fuzzy_messages(language):
     po = LOCALE / language / "LC_MESSAGES" / "django.po"
     result = subprocess.run(
         ["msgfmt", "--check", "--statistics", "-o", os.devnull, str(po)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "untranslated" not in result.stderr and "fuzzy" not in result.stderr, result.stderr
@@ -26,15 +28,35 @@ def test_catalog_has_no_untranslated_or_fuzzy_messages(language):
 def test_every_translatable_text_is_in_the_catalogs(tmp_path):
     """Extract the messages afresh and compare them with the committed catalogs."""
     copy = tmp_path / "src"
-    ignore = shutil.ignore_patterns(".venv", "var", ".git", "__pycache__", "*.mo", "tests", "node_modules")
+    ignore = shutil.ignore_patterns(
+        ".venv", "var", ".git", "__pycache__", "*.mo", "tests", "node_modules"
+    )
     shutil.copytree(ROOT, copy, ignore=ignore)
-    env = {**os.environ, "DEBUG": "true", "DATABASE_URL": "", "CHANGEHUB_VAR_DIR": str(tmp_path / "var")}
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "DATABASE_URL": "",
+        "CHANGEHUB_VAR_DIR": str(tmp_path / "var"),
+    }
     subprocess.run(
-        [sys.executable, "manage.py", "makemessages", "--locale", "de", "--no-obsolete", "--no-location"],
-        cwd=copy, env=env, check=True, capture_output=True,
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "--locale",
+            "de",
+            "--no-obsolete",
+            "--no-location",
+        ],
+        cwd=copy,
+        env=env,
+        check=True,
+        capture_output=True,
     )
     fresh = copy / "changehub" / "locale" / "de" / "LC_MESSAGES" / "django.po"
     for language in ("de", "en"):
         committed = LOCALE / language / "LC_MESSAGES" / "django.po"
-        result = subprocess.run(["msgcmp", str(committed), str(fresh)], capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            ["msgcmp", str(committed), str(fresh)], capture_output=True, text=True, check=False
+        )
         assert result.returncode == 0, f"{language}: {result.stderr[-3000:]}"

@@ -23,7 +23,8 @@ def _database_url() -> str:
     db = connection.settings_dict
     if connection.vendor == "postgresql":
         password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-        return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+        return f"postgres://{db['USER']}{password}@{host}/{db['NAME']}"
     return f"sqlite:///{db['NAME']}"
 
 
@@ -43,7 +44,13 @@ def celery_env(tmp_path):
 
 def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     handle = log.open("w")
-    return subprocess.Popen([CELERY, "-A", "changehub", *args], cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [CELERY, "-A", "changehub", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -73,7 +80,20 @@ def test_broker_is_the_real_one_in_ci():
 def test_a_real_worker_consumes_a_task_from_the_broker(celery_env, tmp_path):
     env, queue = celery_env
     log = tmp_path / "worker.log"
-    worker = _start(["worker", "--loglevel=INFO", "--concurrency=1", "--pool=solo", "-Q", queue, "-n", f"{queue}@%h"], env, log)
+    worker = _start(
+        [
+            "worker",
+            "--loglevel=INFO",
+            "--concurrency=1",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+        ],
+        env,
+        log,
+    )
     try:
         assert not Heartbeat.objects.exists()
         scheduler_heartbeat.apply_async(queue=queue)
@@ -86,8 +106,23 @@ def test_a_real_worker_consumes_a_task_from_the_broker(celery_env, tmp_path):
 def test_beat_schedules_a_task_that_the_worker_runs(celery_env, tmp_path):
     env, queue = celery_env
     worker_log, beat_log = tmp_path / "worker.log", tmp_path / "beat.log"
-    worker = _start(["worker", "--loglevel=INFO", "--concurrency=1", "--pool=solo", "-Q", queue, "-n", f"{queue}@%h"], env, worker_log)
-    beat = _start(["beat", "--loglevel=INFO", "--schedule", str(tmp_path / "beat-schedule")], env, beat_log)
+    worker = _start(
+        [
+            "worker",
+            "--loglevel=INFO",
+            "--concurrency=1",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+        ],
+        env,
+        worker_log,
+    )
+    beat = _start(
+        ["beat", "--loglevel=INFO", "--schedule", str(tmp_path / "beat-schedule")], env, beat_log
+    )
     try:
         _wait_for(lambda: Heartbeat.objects.filter(name="beat").exists(), 60, worker_log)
         first = Heartbeat.objects.get(name="beat").seen_at

@@ -15,7 +15,9 @@ PASSWORD = "Browser-Test-2026"
 
 @pytest.fixture
 def manager():
-    user = factories.UserFactory(email="mara@example.de", full_name="Mara Manager", password=PASSWORD, roles=[Role.MANAGER])
+    user = factories.UserFactory(
+        email="mara@example.de", full_name="Mara Manager", password=PASSWORD, roles=[Role.MANAGER]
+    )
     factories.PersonFactory(email=user.email, user=user, first_name="Mara", last_name="Manager")
     return user
 
@@ -29,10 +31,15 @@ def _sign_in(page: Page, live_server, email: str) -> None:
 
 def test_manager_signs_in_and_completes_an_activity_inline(page: Page, live_server, manager):
     violations: list[str] = []
-    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.on(
+        "console",
+        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
     rollout = factories.RolloutFactory(name="Social Media 2027")
     phase = rollout.phases.get(kind=PhaseKind.UNFREEZE)
-    activity = activity_create(phase=phase, title="Kick-off mit der Geschäftsführung", kind="meeting", by=None)
+    activity = activity_create(
+        phase=phase, title="Kick-off mit der Geschäftsführung", kind="meeting", by=None
+    )
 
     _sign_in(page, live_server, manager.email)
     expect(page.get_by_role("heading", level=1)).to_have_text("Social Media 2027")

@@ -28,7 +28,9 @@ def test_login_page_is_german_by_default(client):
 
 
 def test_login_with_email_and_password(client, user):
-    response = client.post("/accounts/login/", {"username": "Jana.Schulz@example.de", "password": PASSWORD})
+    response = client.post(
+        "/accounts/login/", {"username": "Jana.Schulz@example.de", "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert client.get("/", follow=True).status_code == 200
 
@@ -57,7 +59,9 @@ def test_logout_needs_post_and_ends_the_session(client, user):
     assert client.get("/").status_code == 302
 
 
-def test_password_reset_mails_a_working_link_in_the_users_language(client, django_capture_on_commit_callbacks):
+def test_password_reset_mails_a_working_link_in_the_users_language(
+    client, django_capture_on_commit_callbacks
+):
     user = factories.UserFactory(email="tom.becker@example.de", language="en", password=PASSWORD)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/accounts/password-reset/", {"email": "TOM.BECKER@example.de"})
@@ -71,7 +75,10 @@ def test_password_reset_mails_a_working_link_in_the_users_language(client, djang
     form_page = client.get(f"/{path}", follow=True)
     assert form_page.status_code == 200
     new_password = "Neues-Passwort-2026!"
-    done = client.post(form_page.redirect_chain[-1][0], {"new_password1": new_password, "new_password2": new_password})
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": new_password, "new_password2": new_password},
+    )
     assert done.status_code == 302
     user.refresh_from_db()
     assert user.check_password(new_password)
@@ -80,7 +87,9 @@ def test_password_reset_mails_a_working_link_in_the_users_language(client, djang
     assert "nicht mehr gültig" in again.text
 
 
-def test_password_reset_does_not_reveal_whether_an_account_exists(client, django_capture_on_commit_callbacks):
+def test_password_reset_does_not_reveal_whether_an_account_exists(
+    client, django_capture_on_commit_callbacks
+):
     factories.UserFactory(email="known@example.de")
     with django_capture_on_commit_callbacks(execute=True):
         known = client.post("/accounts/password-reset/", {"email": "known@example.de"})

@@ -28,7 +28,14 @@ def _expect(response, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [("anonymous", "login"), ("employee", "404"), ("head_a", "404"), ("head_b", "404"), ("leadership", "ok"), ("manager", "ok")],
+    [
+        ("anonymous", "login"),
+        ("employee", "404"),
+        ("head_a", "404"),
+        ("head_b", "404"),
+        ("leadership", "ok"),
+        ("manager", "ok"),
+    ],
 )
 def test_dashboard_access(cast, who, expected):
     _expect(cast.client(who).get(reverse("rollout:dashboard", args=[cast.rollout.pk])), expected)
@@ -36,15 +43,32 @@ def test_dashboard_access(cast, who, expected):
 
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [("anonymous", "login"), ("employee", "404"), ("head_a", "ok"), ("head_b", "404"), ("leadership", "404"), ("manager", "ok")],
+    [
+        ("anonymous", "login"),
+        ("employee", "404"),
+        ("head_a", "ok"),
+        ("head_b", "404"),
+        ("leadership", "404"),
+        ("manager", "ok"),
+    ],
 )
 def test_department_a_access(cast, who, expected):
-    _expect(cast.client(who).get(reverse("rollout:department_detail", args=[cast.department_a.pk])), expected)
+    _expect(
+        cast.client(who).get(reverse("rollout:department_detail", args=[cast.department_a.pk])),
+        expected,
+    )
 
 
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [("anonymous", "login"), ("employee", "404"), ("head_a", "404"), ("head_b", "404"), ("leadership", "ok"), ("manager", "ok")],
+    [
+        ("anonymous", "login"),
+        ("employee", "404"),
+        ("head_a", "404"),
+        ("head_b", "404"),
+        ("leadership", "ok"),
+        ("manager", "ok"),
+    ],
 )
 def test_rollout_list_access(cast, who, expected):
     _expect(cast.client(who).get(reverse("rollout:rollout_list")), expected)
@@ -52,7 +76,14 @@ def test_rollout_list_access(cast, who, expected):
 
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [("anonymous", "login"), ("employee", "404"), ("head_a", "404"), ("head_b", "404"), ("leadership", "404"), ("manager", "ok")],
+    [
+        ("anonymous", "login"),
+        ("employee", "404"),
+        ("head_a", "404"),
+        ("head_b", "404"),
+        ("leadership", "404"),
+        ("manager", "ok"),
+    ],
 )
 def test_rollout_create_page_access(cast, who, expected):
     _expect(cast.client(who).get(reverse("rollout:rollout_create")), expected)
@@ -60,7 +91,14 @@ def test_rollout_create_page_access(cast, who, expected):
 
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [("anonymous", "login"), ("employee", "404"), ("head_a", "404"), ("head_b", "404"), ("leadership", "404"), ("manager", "ok")],
+    [
+        ("anonymous", "login"),
+        ("employee", "404"),
+        ("head_a", "404"),
+        ("head_b", "404"),
+        ("leadership", "404"),
+        ("manager", "ok"),
+    ],
 )
 def test_mailbox_access(cast, who, expected, settings):
     settings.MAILERS = {"default": {"BACKEND": "rollout.mailbox.MailboxBackend"}}
@@ -74,13 +112,22 @@ def test_me_page(cast, who):
 
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [("anonymous", "login"), ("employee", "redirect"), ("head_a", "redirect"), ("head_b", "redirect"), ("leadership", "redirect"), ("manager", "redirect")],
+    [
+        ("anonymous", "login"),
+        ("employee", "redirect"),
+        ("head_a", "redirect"),
+        ("head_b", "redirect"),
+        ("leadership", "redirect"),
+        ("manager", "redirect"),
+    ],
 )
 def test_home_sends_each_role_to_its_page(cast, who, expected):
     response = cast.client(who).get("/")
     _expect(response, expected)
     if who == "head_a":
-        assert response["Location"] == reverse("rollout:department_detail", args=[cast.department_a.pk])
+        assert response["Location"] == reverse(
+            "rollout:department_detail", args=[cast.department_a.pk]
+        )
     if who in {"manager", "leadership"}:
         assert response["Location"] == reverse("rollout:dashboard", args=[cast.rollout.pk])
     if who == "employee":
@@ -89,12 +136,21 @@ def test_home_sends_each_role_to_its_page(cast, who, expected):
 
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [("anonymous", "login"), ("employee", "404"), ("head_a", "404"), ("head_b", "404"), ("leadership", "404"), ("manager", "redirect")],
+    [
+        ("anonymous", "login"),
+        ("employee", "404"),
+        ("head_a", "404"),
+        ("head_b", "404"),
+        ("leadership", "404"),
+        ("manager", "redirect"),
+    ],
 )
 def test_completing_an_activity_is_for_the_manager_only(cast, who, expected):
     phase = cast.rollout.phases.get(kind=PhaseKind.UNFREEZE)
     activity = activity_create(phase=phase, title="Kick-off", kind="meeting", by=None)
-    response = cast.client(who).post(reverse("rollout:activity_set_status", args=[activity.pk]), {"status": "done"})
+    response = cast.client(who).post(
+        reverse("rollout:activity_set_status", args=[activity.pk]), {"status": "done"}
+    )
     _expect(response, expected)
     activity.refresh_from_db()
     assert (activity.status == ActivityStatus.DONE) is (who == "manager")
@@ -103,7 +159,9 @@ def test_completing_an_activity_is_for_the_manager_only(cast, who, expected):
 def test_leadership_sees_the_dashboard_read_only(cast):
     phase = cast.rollout.phases.get(kind=PhaseKind.UNFREEZE)
     activity_create(phase=phase, title="Kick-off mit der Geschäftsführung", kind="meeting", by=None)
-    leadership = cast.client("leadership").get(reverse("rollout:dashboard", args=[cast.rollout.pk])).text
+    leadership = (
+        cast.client("leadership").get(reverse("rollout:dashboard", args=[cast.rollout.pk])).text
+    )
     manager = cast.client("manager").get(reverse("rollout:dashboard", args=[cast.rollout.pk])).text
     assert "Kick-off mit der Geschäftsführung" in leadership
     assert "activity_set_status" not in leadership and "/status/" not in leadership
@@ -114,7 +172,9 @@ def test_htmx_completion_returns_the_row_and_updated_counters(cast):
     phase = cast.rollout.phases.get(kind=PhaseKind.UNFREEZE)
     activity = activity_create(phase=phase, title="Workshop Vertrieb", kind="workshop", by=None)
     response = cast.client("manager").post(
-        reverse("rollout:activity_set_status", args=[activity.pk]), {"status": "done"}, HTTP_HX_REQUEST="true"
+        reverse("rollout:activity_set_status", args=[activity.pk]),
+        {"status": "done"},
+        HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
     assert f'id="activity-{activity.pk}"' in response.text
@@ -127,7 +187,9 @@ def test_unknown_status_is_refused_with_a_message(cast):
     phase = cast.rollout.phases.get(kind=PhaseKind.UNFREEZE)
     activity = activity_create(phase=phase, title="Workshop", kind="workshop", by=None)
     response = cast.client("manager").post(
-        reverse("rollout:activity_set_status", args=[activity.pk]), {"status": "exploded"}, follow=True
+        reverse("rollout:activity_set_status", args=[activity.pk]),
+        {"status": "exploded"},
+        follow=True,
     )
     assert "Unbekannter Status" in response.text
     activity.refresh_from_db()
@@ -138,8 +200,14 @@ def test_create_rollout_from_the_lewin_template(cast):
     client = cast.client("manager")
     response = client.post(
         reverse("rollout:rollout_create"),
-        {"name": "Social Media 2027", "goal": "Sichtbar werden", "approach": "sandwich",
-         "start_date": "2027-01-01", "end_date": "2027-12-31", "use_template": "on"},
+        {
+            "name": "Social Media 2027",
+            "goal": "Sichtbar werden",
+            "approach": "sandwich",
+            "start_date": "2027-01-01",
+            "end_date": "2027-12-31",
+            "use_template": "on",
+        },
     )
     assert response.status_code == 302
     rollout = cast.rollout.__class__.objects.get(name="Social Media 2027")
@@ -153,7 +221,12 @@ def test_create_rollout_from_the_lewin_template(cast):
 def test_create_rollout_with_bad_dates_keeps_the_input_and_explains(cast):
     response = cast.client("manager").post(
         reverse("rollout:rollout_create"),
-        {"name": "Verkehrt herum", "approach": "sandwich", "start_date": "2027-12-31", "end_date": "2027-01-01"},
+        {
+            "name": "Verkehrt herum",
+            "approach": "sandwich",
+            "start_date": "2027-12-31",
+            "end_date": "2027-01-01",
+        },
     )
     assert response.status_code == 400
     assert "nicht vor dem Beginn" in response.text
@@ -168,7 +241,9 @@ def _grow(cast, activities: int, people: int) -> None:
     departments = [cast.department_a, cast.department_b]
     owners = factories.PersonFactory.create_batch(people, department=cast.department_a)
     for index in range(activities):
-        activity = factories.ActivityFactory(phase=phases[index % 3], owner=owners[index % len(owners)])
+        activity = factories.ActivityFactory(
+            phase=phases[index % 3], owner=owners[index % len(owners)]
+        )
         activity.departments.set(departments)
         if index % 4 == 0:
             Activity.objects.filter(pk=activity.pk).update(owner=cast.employee.person)
@@ -185,11 +260,20 @@ def _count(django_assert_max_num_queries, client, url: str) -> int:
 
 @pytest.mark.parametrize(
     ("who", "url_name"),
-    [("manager", "dashboard"), ("leadership", "dashboard"), ("head_a", "department_detail"),
-     ("manager", "rollout_list"), ("employee", "me")],
+    [
+        ("manager", "dashboard"),
+        ("leadership", "dashboard"),
+        ("head_a", "department_detail"),
+        ("manager", "rollout_list"),
+        ("employee", "me"),
+    ],
 )
-def test_query_count_does_not_grow_with_the_data(cast, who, url_name, django_assert_max_num_queries):
-    args = {"dashboard": [cast.rollout.pk], "department_detail": [cast.department_a.pk]}.get(url_name, [])
+def test_query_count_does_not_grow_with_the_data(
+    cast, who, url_name, django_assert_max_num_queries
+):
+    args = {"dashboard": [cast.rollout.pk], "department_detail": [cast.department_a.pk]}.get(
+        url_name, []
+    )
     url = reverse(f"rollout:{url_name}", args=args)
     client = cast.client(who)
     _grow(cast, activities=3, people=2)
