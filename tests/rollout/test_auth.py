@@ -55,7 +55,8 @@ def test_logout_needs_post_and_ends_the_session(client, user):
     client.force_login(user)
     assert client.get("/accounts/logout/").status_code == 405
     response = client.post("/accounts/logout/")
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert "Sie wurden abgemeldet" in response.text
     assert client.get("/").status_code == 302
 
 
