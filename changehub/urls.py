@@ -3,8 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from rollout import views as rollout_views
 from rollout.forms import LoginForm, QueuedPasswordResetForm
+from rollout.views import core as rollout_views
 
 admin.site.site_header = _("ChangeHub administration")
 admin.site.site_title = "ChangeHub"

@@ -1,6 +1,9 @@
+"""URLs of the rollout app; each area's view module declares its own patterns."""
+
 from django.urls import path
 
-from rollout import views
+from rollout.views import communication, departments, plan, stakeholders
+from rollout.views import core as views
 
 app_name = "rollout"
 
@@ -11,7 +14,10 @@ urlpatterns = [
     path("rollouts/new/", views.rollout_create, name="rollout_create"),
     path("rollouts/<int:pk>/", views.dashboard, name="dashboard"),
     path("activities/<int:pk>/status/", views.activity_set_status, name="activity_set_status"),
-    path("departments/<int:pk>/", views.department_detail, name="department_detail"),
     path("mailbox/", views.mailbox, name="mailbox"),
     path("mailbox/<str:key>/", views.mailbox_message, name="mailbox_message"),
+    *plan.urlpatterns,
+    *departments.urlpatterns,
+    *stakeholders.urlpatterns,
+    *communication.urlpatterns,
 ]

@@ -40,8 +40,10 @@ def _celery_eager(request: pytest.FixtureRequest):
 
 
 @pytest.fixture(autouse=True)
-def _mailbox_in_tmp(settings, tmp_path):
+def _fast_settings(settings, tmp_path):
+    """A private mailbox per test, and a fast password hasher (tests hash many passwords)."""
     settings.MAILBOX_DIR = tmp_path / "mailbox"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 # --- The cast: manager, head of A, head of B, leadership, employee, anonymous ---------------

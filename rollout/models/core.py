@@ -349,7 +349,11 @@ class Phase(models.Model):
 
 
 class CriterionKind(models.TextChoices):
+    """What a gate criterion measures; each computed kind yields a percentage."""
+
     ACTIVITIES_DONE = "activities_done", _("Share of the phase's activities done")
+    CHAMPION_COVERAGE = "champion_coverage", _("Share of departments with a champion")
+    SUPPORT_SHARE = "support_share", _("Share of stakeholders who support the rollout")
     MANUAL = "manual", _("Checked by hand")
 
 

@@ -15,7 +15,7 @@ from rollout.forms import ActivityStatusForm, RolloutForm
 from rollout.health import health_report
 from rollout.lewin import LEWIN_TEMPLATE
 from rollout.mailbox import mailbox_enabled, mailbox_get, mailbox_list
-from rollout.models import Activity, Department, Language, Rollout
+from rollout.models import Activity, Language, Rollout
 
 # --- Access helpers: check permission and load with the right joins; deny with 404 -------
 
@@ -29,16 +29,6 @@ def _rollout_for_viewer(request: HttpRequest, pk: int) -> Rollout:
     return get_object_or_404(
         selectors.rollouts_visible_to(user=request.user).select_related("sponsor"), pk=pk
     )
-
-
-def _department_for_viewer(request: HttpRequest, pk: int) -> Department:
-    """The manager sees every department; a head or deputy only their own."""
-    user = request.user
-    if user.is_manager:
-        queryset = Department.objects.select_related("head", "deputy", "parent")
-    else:
-        queryset = selectors.departments_led_by(user=user)
-    return get_object_or_404(queryset, pk=pk)
 
 
 def _activity_for_manager(request: HttpRequest, pk: int) -> Activity:
@@ -140,16 +130,6 @@ def activity_set_status(request: HttpRequest, pk: int) -> HttpResponse:
         )
     messages.success(request, _("“%(title)s” has been updated.") % {"title": activity.title})
     return redirect("rollout:dashboard", pk=activity.phase.rollout_id)
-
-
-@require_GET
-@login_required
-def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    department = _department_for_viewer(request, pk)
-    overview = selectors.department_overview(department=department)
-    return render(
-        request, "rollout/department_detail.html", {"overview": overview, "department": department}
-    )
 
 
 @require_GET

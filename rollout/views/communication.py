@@ -1,0 +1,3 @@
+"""Views of the communication area."""
+
+urlpatterns: list = []

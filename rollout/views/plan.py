@@ -1,0 +1,3 @@
+"""Views of the plan area."""
+
+urlpatterns: list = []

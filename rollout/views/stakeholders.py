@@ -1,0 +1,3 @@
+"""Views of the stakeholders area."""
+
+urlpatterns: list = []
