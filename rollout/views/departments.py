@@ -1,13 +1,40 @@
-"""Departments: the list, a department's page, and importing people from HR exports."""
+"""Departments: the list, a department's page, importing people from HR exports, the export."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
-from django.views.decorators.http import require_GET
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rollout import selectors
-from rollout.models import Department
+from rollout.forms.departments import (
+    DepartmentFilterForm,
+    DepartmentLeadershipForm,
+    PeopleImportForm,
+)
+from rollout.models import Department, ImportStatus, PeopleImport
+from rollout.selectors import departments as department_selectors
+from rollout.selectors.readiness import department_readiness
+from rollout.services.departments import department_set_leadership
+from rollout.services.people_files import PeopleFileError, export_lines
+from rollout.services.people_import import (
+    PeopleImportClosed,
+    PeopleImportOutdated,
+    people_import_apply,
+    people_import_create,
+    people_import_discard,
+    people_import_is_stale,
+)
+
+# --- Access helpers: check permission and load with the right joins; deny with 404 -------
+
+
+def _require_manager(request: HttpRequest) -> None:
+    if not request.user.is_manager:
+        raise Http404
 
 
 def _department_for_viewer(request: HttpRequest, pk: int) -> Department:
@@ -20,16 +47,228 @@ def _department_for_viewer(request: HttpRequest, pk: int) -> Department:
     return get_object_or_404(queryset, pk=pk)
 
 
+def _department_for_manager(request: HttpRequest, pk: int) -> Department:
+    _require_manager(request)
+    return get_object_or_404(Department.objects.select_related("head", "deputy", "parent"), pk=pk)
+
+
+def _import_for_manager(request: HttpRequest, pk: int) -> PeopleImport:
+    _require_manager(request)
+    return get_object_or_404(PeopleImport.objects.select_related("uploaded_by"), pk=pk)
+
+
+# --- Departments ---------------------------------------------------------------------------
+
+
 @require_GET
 @login_required
-def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    department = _department_for_viewer(request, pk)
-    overview = selectors.department_overview(department=department)
+def department_list(request: HttpRequest) -> HttpResponse:
+    _require_manager(request)
+    form = DepartmentFilterForm(request.GET or None)
+    name = form.cleaned_data["q"] if form.is_valid() else ""
+    rollout = department_selectors.rollout_for_departments()
+    departments = list(department_selectors.department_list(rollout=rollout, name=name))
+    readiness = (
+        department_readiness(rollout=rollout, departments=departments)
+        if rollout is not None
+        else None
+    )
     return render(
-        request, "rollout/department_detail.html", {"overview": overview, "department": department}
+        request,
+        "rollout/departments/list.html",
+        {
+            "form": form,
+            "name": name,
+            "departments": departments,
+            "rollout": rollout,
+            "readiness": readiness,
+        },
     )
 
 
+def _render_detail(
+    request: HttpRequest,
+    department: Department,
+    form: DepartmentLeadershipForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    rollout = department_selectors.rollout_for_departments()
+    page = department_selectors.department_page(department=department, rollout=rollout)
+    can_edit = request.user.is_manager
+    if can_edit and form is None:
+        form = DepartmentLeadershipForm(department=department)
+    return render(
+        request,
+        "rollout/departments/detail.html",
+        {
+            "page": page,
+            "department": department,
+            "rollout": rollout,
+            "can_edit": can_edit,
+            "form": form if can_edit else None,
+            "readiness": [page.readiness] if page.readiness else [],
+        },
+        status=status,
+    )
+
+
+@require_GET
+@login_required
+def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_detail(request, _department_for_viewer(request, pk))
+
+
+@require_POST
+@login_required
+def department_leadership(request: HttpRequest, pk: int) -> HttpResponse:
+    """The manager sets head and deputy; they get the department head role."""
+    department = _department_for_manager(request, pk)
+    form = DepartmentLeadershipForm(request.POST, department=department)
+    if not form.is_valid():
+        return _render_detail(request, department, form=form, status=400)
+    department_set_leadership(
+        department=department,
+        head=form.cleaned_data["head"],
+        deputy=form.cleaned_data["deputy"],
+        by=request.user,
+    )
+    messages.success(
+        request,
+        _("Head and deputy of %(department)s have been saved.") % {"department": department.name},
+    )
+    return redirect("rollout:department_detail", pk=department.pk)
+
+
+# --- People import and export ----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def people_import(request: HttpRequest) -> HttpResponse:
+    """Upload an HR export; it is read and shown as a preview, nothing is written yet."""
+    _require_manager(request)
+    form = (
+        PeopleImportForm(request.POST, request.FILES)
+        if request.method == "POST"
+        else PeopleImportForm()
+    )
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            created = people_import_create(
+                content=upload.read(), filename=upload.name or "", by=request.user
+            )
+        except PeopleFileError as error:
+            form.add_error("file", error.message)
+        else:
+            return redirect("rollout:people_import_preview", pk=created.pk)
+    return render(
+        request,
+        "rollout/departments/import.html",
+        {"form": form, "recent": department_selectors.people_imports_recent()},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_GET
+@login_required
+def people_import_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    people_import = _import_for_manager(request, pk)
+    preview = department_selectors.people_import_preview(
+        people_import=people_import,
+        show=request.GET.get("show", "all"),
+        page_number=request.GET.get("page", 1),
+    )
+    return render(
+        request,
+        "rollout/departments/import_preview.html",
+        {
+            "preview": preview,
+            "people_import": people_import,
+            "filters": department_selectors.PREVIEW_FILTERS,
+            "is_stale": people_import_is_stale(people_import),
+        },
+    )
+
+
+@require_POST
+@login_required
+def people_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Write the previewed changes; a second confirmation writes nothing."""
+    people_import = _import_for_manager(request, pk)
+    try:
+        applied = people_import_apply(people_import=people_import, by=request.user)
+    except PeopleImportClosed as closed:
+        if closed.status == ImportStatus.APPLIED:
+            messages.info(request, _("This import has already been applied."))
+        else:
+            messages.error(request, _("This import was discarded; please upload the file again."))
+        return redirect("rollout:people_import_preview", pk=people_import.pk)
+    except PeopleImportOutdated:
+        messages.error(
+            request,
+            _(
+                "Another import was applied after this preview was made. Please upload the "
+                "file again to see what it would change now."
+            ),
+        )
+        return redirect("rollout:people_import_preview", pk=people_import.pk)
+    counts = applied.summary.get("counts", {})
+    department_counts = applied.summary.get("department_counts", {})
+    messages.success(
+        request,
+        _(
+            "Import applied: %(created)s people added, %(updated)s updated; "
+            "%(departments)s departments added."
+        )
+        % {
+            "created": counts.get("create", 0),
+            "updated": counts.get("update", 0),
+            "departments": department_counts.get("create", 0),
+        },
+    )
+    return redirect("rollout:department_list")
+
+
+@require_POST
+@login_required
+def people_import_discard_view(request: HttpRequest, pk: int) -> HttpResponse:
+    people_import = _import_for_manager(request, pk)
+    try:
+        people_import_discard(people_import=people_import, by=request.user)
+    except PeopleImportClosed:
+        messages.info(request, _("This import is already closed."))
+        return redirect("rollout:people_import_preview", pk=people_import.pk)
+    messages.success(request, _("The import has been discarded; nothing was changed."))
+    return redirect("rollout:people_import")
+
+
+@require_GET
+@login_required
+def people_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The directory as CSV for German Excel: UTF-8 with BOM, semicolons, the import's
+    headers. Streamed, so a large company does not fill the memory."""
+    _require_manager(request)
+    response = StreamingHttpResponse(
+        export_lines(department_selectors.people_export_rows()),
+        content_type="text/csv; charset=utf-8",
+    )
+    filename = f"people-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 urlpatterns = [
+    path("departments/", department_list, name="department_list"),
     path("departments/<int:pk>/", department_detail, name="department_detail"),
+    path("departments/<int:pk>/leadership/", department_leadership, name="department_leadership"),
+    path("people/import/", people_import, name="people_import"),
+    path("people/import/<int:pk>/", people_import_preview, name="people_import_preview"),
+    path("people/import/<int:pk>/confirm/", people_import_confirm, name="people_import_confirm"),
+    path(
+        "people/import/<int:pk>/discard/",
+        people_import_discard_view,
+        name="people_import_discard",
+    ),
+    path("people/export.csv", people_export, name="people_export"),
 ]

@@ -1,0 +1,307 @@
+"""Reads for the departments area: the list, a department's page, the people export and the
+import preview. Each with a fixed number of queries whatever the data size."""
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rollout.models import (
+    OPEN_ACTIVITY_STATUSES,
+    Activity,
+    Attitude,
+    Department,
+    Language,
+    PeopleImport,
+    Person,
+    PhaseStatus,
+    Rollout,
+    Stakeholder,
+)
+from rollout.selectors.readiness import DepartmentReadiness, readiness_from_loaded
+from rollout.services.people_files import COLUMN_LABELS, COLUMNS, EXPORT_HEADERS
+
+
+def rollout_for_departments() -> Rollout | None:
+    """The rollout the department pages speak about: the newest one not finished, else the
+    newest. (The same choice as `rollout_current`, for every role that sees a department.)"""
+    rollouts = Rollout.objects.order_by("-start_date", "-pk")
+    return (
+        rollouts.filter(phases__status__in=[PhaseStatus.ACTIVE, PhaseStatus.PLANNED])
+        .distinct()
+        .first()
+        or rollouts.first()
+    )
+
+
+def _count(queryset: QuerySet) -> Coalesce:
+    """A correlated COUNT(*) subquery: one SQL statement for the whole list, no joins that
+    multiply rows."""
+    counted = queryset.order_by().annotate(_n=Func(F("pk"), function="COUNT")).values("_n")
+    return Coalesce(Subquery(counted[:1], output_field=IntegerField()), Value(0))
+
+
+def department_list(*, rollout: Rollout | None, name: str = "") -> QuerySet[Department]:
+    """Departments with head, deputy, parent and the counts the list shows: one query."""
+    today = timezone.localdate()
+    queryset = Department.objects.select_related("parent", "head", "deputy").annotate(
+        member_count=_count(Person.objects.filter(department=OuterRef("pk"), is_active=True))
+    )
+    if rollout is not None:
+        open_activities = Activity.objects.filter(
+            departments=OuterRef("pk"), phase__rollout=rollout, status__in=OPEN_ACTIVITY_STATUSES
+        )
+        queryset = queryset.annotate(
+            open_count=_count(open_activities),
+            overdue_count=_count(open_activities.filter(due_date__lt=today)),
+            has_champion=Exists(
+                Stakeholder.objects.filter(
+                    rollout=rollout,
+                    person__department=OuterRef("pk"),
+                    person__is_active=True,
+                    attitude=Attitude.CHAMPION,
+                )
+            ),
+        )
+    else:
+        queryset = queryset.annotate(
+            open_count=Value(0), overdue_count=Value(0), has_champion=Value(False)
+        )
+    if name.strip():
+        queryset = queryset.filter(name__icontains=name.strip())
+    return queryset.order_by("name")
+
+
+@dataclass
+class DepartmentPage:
+    """Everything a department's page shows."""
+
+    department: Department
+    rollout: Rollout | None
+    members: list[Person]
+    stakeholders: list[Stakeholder]
+    activities: list[Activity]
+    readiness: DepartmentReadiness | None
+    today: datetime.date
+
+
+def department_page(
+    *, department: Department, rollout: Rollout | None, today: datetime.date | None = None
+) -> DepartmentPage:
+    """Members, the rollout's stakeholders and activities of the department, and its
+    readiness computed from them: three queries (one without a rollout)."""
+    today = today or timezone.localdate()
+    members = list(
+        department.members.filter(is_active=True)
+        .select_related("user")
+        .order_by("last_name", "first_name", "pk")
+    )
+    stakeholders: list[Stakeholder] = []
+    activities: list[Activity] = []
+    readiness = None
+    if rollout is not None:
+        stakeholders = list(
+            Stakeholder.objects.filter(
+                rollout=rollout, person__department=department, person__is_active=True
+            )
+            .select_related("person")
+            .order_by("-influence", "person__last_name", "person__first_name", "pk")
+        )
+        activities = list(
+            Activity.objects.filter(departments=department, phase__rollout=rollout)
+            .select_related("phase", "owner")
+            .order_by("phase__order", "due_date", "position", "pk")
+        )
+        readiness = readiness_from_loaded(
+            department=department, stakeholders=stakeholders, activities=activities, today=today
+        )
+    return DepartmentPage(
+        department=department,
+        rollout=rollout,
+        members=members,
+        stakeholders=stakeholders,
+        activities=activities,
+        readiness=readiness,
+        today=today,
+    )
+
+
+# --- People export ---------------------------------------------------------------------------
+
+
+def people_export_rows() -> Iterator[list[str]]:
+    """The directory as rows of the import's columns, header first; one query, streamed."""
+    yield [EXPORT_HEADERS[key] for key in COLUMNS]
+    people = (
+        Person.objects.select_related(
+            "department", "department__parent", "department__head", "department__deputy"
+        )
+        .order_by("department__name", "last_name", "first_name", "pk")
+        .iterator(chunk_size=2000)
+    )
+    for person in people:
+        department = person.department
+        yield [
+            person.email.lower(),
+            person.first_name,
+            person.last_name,
+            department.name if department else "",
+            person.job_title,
+            person.language,
+            department.parent.name if department and department.parent else "",
+            department.head.email.lower() if department and department.head else "",
+            department.deputy.email.lower() if department and department.deputy else "",
+            "ja" if person.is_active else "nein",
+        ]
+
+
+# --- People imports --------------------------------------------------------------------------
+
+
+def people_imports_recent(*, limit: int = 10) -> QuerySet[PeopleImport]:
+    return (
+        PeopleImport.objects.select_related("uploaded_by")
+        .defer("rows")
+        .order_by("-uploaded_at", "-pk")[:limit]
+    )
+
+
+PREVIEW_FILTERS = {
+    "all": _("All rows"),
+    "create": _("New"),
+    "update": _("Updated"),
+    "unchanged": _("Unchanged"),
+    "reject": _("Rejected"),
+}
+PREVIEW_PAGE_SIZE = 200
+ACTION_LABELS = {
+    "create": _("New"),
+    "update": _("Update"),
+    "unchanged": _("Unchanged"),
+    "reject": _("Rejected"),
+}
+
+
+@dataclass
+class PreviewChange:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class PreviewRow:
+    line: int
+    action: str
+    action_label: str
+    email: str
+    name: str
+    department: str
+    changes: list[PreviewChange]
+    errors: list[str]
+    warnings: list[str]
+
+
+@dataclass
+class ImportPreview:
+    people_import: PeopleImport
+    counts: dict[str, int]
+    department_counts: dict[str, int]
+    departments: list[dict]
+    show: str
+    page: Page
+    rows: list[PreviewRow]
+    with_warnings: int
+    headers: list[tuple[str, str]] = field(default_factory=list)  # (meaning, header in file)
+    ignored_headers: list[str] = field(default_factory=list)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(
+            self.counts.get("create")
+            or self.counts.get("update")
+            or self.department_counts.get("create")
+            or self.department_counts.get("update")
+        )
+
+
+def _display(key: str, value: object) -> str:
+    if value is None or value == "":
+        return "\N{EN DASH}"
+    if key == "language":
+        return str(dict(Language.choices).get(str(value), value))
+    if key == "active":
+        return str(_("yes") if value else _("no"))
+    return str(value)
+
+
+def people_import_preview(
+    *, people_import: PeopleImport, show: str = "all", page_number: object = 1
+) -> ImportPreview:
+    """The stored verdicts of an import, filtered and paginated for the preview page."""
+    summary = people_import.summary or {}
+    show = show if show in PREVIEW_FILTERS else "all"
+    rows = people_import.rows or []
+    chosen = rows if show == "all" else [row for row in rows if row["action"] == show]
+    page = Paginator(chosen, PREVIEW_PAGE_SIZE).get_page(page_number)
+    shown = []
+    for row in page.object_list:
+        data = row.get("data", {})
+        shown.append(
+            PreviewRow(
+                line=row["line"],
+                action=row["action"],
+                action_label=str(ACTION_LABELS.get(row["action"], row["action"])),
+                email=row.get("email", ""),
+                name=f"{data.get('first_name', '')} {data.get('last_name', '')}".strip(),
+                department=str(data.get("department") or ""),
+                changes=[
+                    PreviewChange(
+                        label=str(COLUMN_LABELS.get(key, key)),
+                        old=_display(key, old),
+                        new=_display(key, new),
+                    )
+                    for key, (old, new) in row.get("changes", {}).items()
+                ],
+                errors=row.get("errors", []),
+                warnings=row.get("warnings", []),
+            )
+        )
+    departments = [
+        {
+            "name": entry["name"],
+            "action": entry["action"],
+            "action_label": str(
+                _("New department") if entry["action"] == "create" else _("Changed")
+            ),
+            "changes": [
+                PreviewChange(
+                    label=str(COLUMN_LABELS.get(key, key)),
+                    old=_display(key, old),
+                    new=_display(key, new),
+                )
+                for key, (old, new) in entry["changes"].items()
+            ],
+        }
+        for entry in summary.get("departments", [])
+    ]
+    return ImportPreview(
+        people_import=people_import,
+        counts=summary.get("counts", {}),
+        department_counts=summary.get("department_counts", {}),
+        departments=departments,
+        show=show,
+        page=page,
+        rows=shown,
+        with_warnings=sum(1 for row in rows if row.get("warnings")),
+        headers=[
+            (str(COLUMN_LABELS.get(key, key)), header)
+            for key, header in summary.get("headers", {}).items()
+        ],
+        ignored_headers=summary.get("ignored_headers", []),
+    )
