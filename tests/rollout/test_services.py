@@ -201,7 +201,14 @@ def test_phase_order_is_one_to_three():
         Phase.objects.filter(pk=phase.pk).update(order=4)
 
 
-def test_roles_exist_as_groups_after_migrating():
+def test_the_roles_migration_creates_a_group_per_role():
+    import importlib
+
+    from django.apps import apps
     from django.contrib.auth.models import Group
 
-    assert set(Group.objects.values_list("name", flat=True)) >= {r.value for r in Role}
+    migration = importlib.import_module("rollout.migrations.0002_roles")
+    Group.objects.all().delete()
+    migration.create_roles(apps, None)
+    migration.create_roles(apps, None)
+    assert sorted(Group.objects.values_list("name", flat=True)) == sorted(r.value for r in Role)
