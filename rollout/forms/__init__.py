@@ -3,7 +3,15 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from rollout.models import ActivityStatus, Person, Role, Rollout, RolloutApproach, User
+from rollout.models import (
+    ActivityStatus,
+    Person,
+    Role,
+    Rollout,
+    RolloutApproach,
+    RolloutTemplate,
+    User,
+)
 
 
 class LoginForm(AuthenticationForm):
@@ -40,15 +48,20 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+TEMPLATE_LEWIN = "lewin"
+TEMPLATE_EMPTY = "empty"
+TEMPLATE_SAVED_PREFIX = "saved-"
+
+
 class RolloutForm(forms.ModelForm):
-    use_template = forms.BooleanField(
-        label=_("Start from the Lewin template"),
+    template = forms.ChoiceField(
+        label=_("Start with"),
         required=False,
-        initial=True,
-        help_text=_(
-            "Adds the typical activities and gate criteria of each phase; "
-            "you can change them later."
-        ),
+        widget=forms.RadioSelect,
+        help_text=_("You can change, add, reorder and remove the activities later."),
+        error_messages={
+            "invalid_choice": _("This template does not exist (any more). Please choose another.")
+        },
     )
 
     class Meta:
@@ -68,6 +81,31 @@ class RolloutForm(forms.ModelForm):
             is_active=True, user__groups__name=Role.LEADERSHIP.value
         ).order_by("last_name", "first_name")
         self.fields["approach"].initial = RolloutApproach.SANDWICH
+        # The Lewin template, an empty plan, or one of the company's own templates.
+        self._saved_templates = {
+            f"{TEMPLATE_SAVED_PREFIX}{template.pk}": template
+            for template in RolloutTemplate.objects.order_by("name")
+        }
+        self.fields["template"].choices = [
+            (
+                TEMPLATE_LEWIN,
+                _("Lewin template: the typical activities and gate criteria of each phase"),
+            ),
+            (TEMPLATE_EMPTY, _("Empty: only the three phases")),
+            *(
+                (key, _("Company template “%(name)s”") % {"name": template.name})
+                for key, template in self._saved_templates.items()
+            ),
+        ]
+        self.fields["template"].initial = TEMPLATE_LEWIN
+
+    def clean_template(self) -> str:
+        # A form without the field (older clients) starts from the Lewin template.
+        return self.cleaned_data.get("template") or TEMPLATE_LEWIN
+
+    def saved_template(self) -> RolloutTemplate | None:
+        """The company template chosen, if one was (after `is_valid()`)."""
+        return self._saved_templates.get(self.cleaned_data.get("template", ""))
 
 
 class ActivityStatusForm(forms.Form):

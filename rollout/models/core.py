@@ -469,6 +469,7 @@ class Activity(models.Model):
         indexes = [
             models.Index(fields=["phase", "status"], name="activity_phase_status_idx"),
             models.Index(fields=["status", "due_date"], name="activity_status_due_idx"),
+            models.Index(fields=["phase", "position"], name="activity_phase_position_idx"),
         ]
 
     def __str__(self) -> str:

@@ -2,14 +2,16 @@
 
 import datetime
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from rollout.models import (
     OPEN_ACTIVITY_STATUSES,
     Activity,
     ActivityStatus,
+    Attitude,
     CriterionKind,
     Department,
     GateCriterion,
@@ -17,6 +19,7 @@ from rollout.models import (
     Phase,
     PhaseStatus,
     Rollout,
+    Stakeholder,
     User,
 )
 
@@ -45,6 +48,63 @@ class CriterionState:
     criterion: GateCriterion
     value: int | None  # percentage for computed criteria
     is_met: bool
+    # What the percentage counts (e.g. 3 of 4 departments); None for manual criteria.
+    part: int | None = None
+    whole: int | None = None
+
+
+@dataclass(frozen=True)
+class Share:
+    """`part` of `whole`, as a whole percentage rounded down, so that "90 %" is never shown
+    for 89.6 % and `reaches(90)` is exact."""
+
+    part: int
+    whole: int
+
+    @property
+    def percent(self) -> int:
+        return 100 * self.part // self.whole if self.whole else 0
+
+    def reaches(self, threshold: int) -> bool:
+        if not self.whole:
+            return threshold == 0
+        return 100 * self.part >= threshold * self.whole
+
+
+class RolloutSignals:
+    """The rollout-wide values gate criteria are computed from. Each is one aggregate query,
+    run only when a criterion first asks for it and then cached on this object."""
+
+    def __init__(self, rollout_id: int) -> None:
+        self.rollout_id = rollout_id
+
+    @cached_property
+    def champion_coverage(self) -> Share:
+        """Departments with active members, and how many of them have at least one active
+        member who is a champion stakeholder of this rollout: one query."""
+        members = Person.objects.filter(department=OuterRef("pk"), is_active=True)
+        # Not correlated: the database finds the champions' departments once.
+        with_champion = Stakeholder.objects.filter(
+            rollout_id=self.rollout_id, attitude=Attitude.CHAMPION, person__is_active=True
+        ).values("person__department_id")
+        counts = (
+            Department.objects.filter(Exists(members))
+            .order_by()
+            .aggregate(whole=Count("pk"), part=Count("pk", filter=Q(pk__in=with_champion)))
+        )
+        return Share(part=counts["part"], whole=counts["whole"])
+
+    @cached_property
+    def support_share(self) -> Share:
+        """The rollout's stakeholders, and how many of them are supportive or champions."""
+        counts = (
+            Stakeholder.objects.filter(rollout_id=self.rollout_id)
+            .order_by()
+            .aggregate(
+                whole=Count("pk"), part=Count("pk", filter=Q(attitude__gte=Attitude.SUPPORTIVE))
+            )
+        )
+        return Share(part=counts["part"], whole=counts["whole"])
 
 
 @dataclass
@@ -94,6 +154,7 @@ def rollout_dashboard(*, rollout: Rollout, today: datetime.date | None = None) -
         )
     )
     summaries = []
+    signals = RolloutSignals(rollout.pk)
     for phase in phases:
         activities = list(phase.activities.all())
         counted = [a for a in activities if a.status != ActivityStatus.CANCELLED]
@@ -106,7 +167,7 @@ def rollout_dashboard(*, rollout: Rollout, today: datetime.date | None = None) -
             overdue=sum(1 for a in counted if a.is_overdue(today)),
         )
         summary.criteria = [
-            _criterion_state(criterion, summary) for criterion in phase.criteria.all()
+            _criterion_state(criterion, summary, signals) for criterion in phase.criteria.all()
         ]
         summaries.append(summary)
     current = next((s for s in summaries if s.phase.status == PhaseStatus.ACTIVE), None)
@@ -130,11 +191,31 @@ def _by_due(activity: Activity) -> tuple[datetime.date, int]:
     return (activity.due_date, activity.pk)
 
 
-def _criterion_state(criterion: GateCriterion, summary: PhaseSummary) -> CriterionState:
+def _criterion_state(
+    criterion: GateCriterion, summary: PhaseSummary, signals: RolloutSignals | None = None
+) -> CriterionState:
+    """A criterion's live value and whether it is met. The phase's own counts come from
+    `summary`; rollout-wide values from `signals` (pass one per page, so that each value is
+    queried once however many criteria use it)."""
+    if criterion.kind == CriterionKind.MANUAL:
+        return CriterionState(criterion, None, criterion.is_checked)
     if criterion.kind == CriterionKind.ACTIVITIES_DONE:
-        value = summary.percent_done
-        return CriterionState(criterion, value, value >= (criterion.threshold or 0))
-    return CriterionState(criterion, None, criterion.is_checked)
+        share = Share(part=summary.done, whole=summary.total)
+    else:
+        signals = signals or RolloutSignals(summary.phase.rollout_id)
+        if criterion.kind == CriterionKind.CHAMPION_COVERAGE:
+            share = signals.champion_coverage
+        elif criterion.kind == CriterionKind.SUPPORT_SHARE:
+            share = signals.support_share
+        else:
+            return CriterionState(criterion, None, False)
+    return CriterionState(
+        criterion,
+        share.percent,
+        share.reaches(criterion.threshold or 0),
+        part=share.part,
+        whole=share.whole,
+    )
 
 
 @dataclass

@@ -1,3 +1,5 @@
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -5,17 +7,23 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap
 
 from rollout import selectors, services
-from rollout.forms import ActivityStatusForm, RolloutForm
+from rollout.forms import TEMPLATE_EMPTY, ActivityStatusForm, RolloutForm
 from rollout.health import health_report
 from rollout.lewin import LEWIN_TEMPLATE
 from rollout.mailbox import mailbox_enabled, mailbox_get, mailbox_list
 from rollout.models import Activity, Language, Rollout
+from rollout.selectors.activity_feed import latest_changes
+from rollout.selectors.communication import recent_successes, upcoming_events
+from rollout.selectors.readiness import department_readiness
+from rollout.services.plan import rollout_template_plan
 
 # --- Access helpers: check permission and load with the right joins; deny with 404 -------
 
@@ -74,7 +82,15 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "rollout/dashboard.html",
-        {"dashboard": data, "rollout": rollout, "can_edit": request.user.is_manager},
+        {
+            "dashboard": data,
+            "rollout": rollout,
+            "can_edit": request.user.is_manager,
+            "readiness": department_readiness(rollout=rollout),
+            "upcoming": upcoming_events(rollout=rollout, today=data.today),
+            "latest_changes": latest_changes(rollout=rollout),
+            "recent_successes": recent_successes(rollout=rollout),
+        },
     )
 
 
@@ -93,7 +109,7 @@ def rollout_create(request: HttpRequest) -> HttpResponse:
             start_date=data["start_date"],
             end_date=data["end_date"],
             by=request.user,
-            template=LEWIN_TEMPLATE if data["use_template"] else None,
+            template=_rollout_template(form),
         )
         messages.success(
             request, _("The rollout “%(name)s” has been created.") % {"name": rollout.name}
@@ -104,6 +120,17 @@ def rollout_create(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _rollout_template(form: RolloutForm) -> Sequence | None:
+    """What the new rollout starts with: the Lewin template, nothing, or a company template."""
+    choice = form.cleaned_data["template"]
+    if choice == TEMPLATE_EMPTY:
+        return None
+    saved = form.saved_template()
+    if saved is not None:
+        return rollout_template_plan(saved)
+    return LEWIN_TEMPLATE
+
+
 @require_POST
 @login_required
 def activity_set_status(request: HttpRequest, pk: int) -> HttpResponse:
@@ -112,7 +139,13 @@ def activity_set_status(request: HttpRequest, pk: int) -> HttpResponse:
     form = ActivityStatusForm(request.POST)
     if not form.is_valid():
         if request.htmx:
-            return HttpResponse(_("Unknown status."), status=400)
+            # Keep the row as it is; the message goes to the messages region.
+            response = HttpResponse(
+                f'<div id="messages" class="messages" hx-swap-oob="true" role="status">'
+                f'<p class="message error">{escape(_("Unknown status."))}</p></div>',
+                status=400,
+            )
+            return reswap(response, "none")
         messages.error(request, _("Unknown status."))
         return redirect("rollout:dashboard", pk=activity.phase.rollout_id)
     services.activity_set_status(

@@ -926,11 +926,11 @@ def test_kpi_summary_shows_the_latest_value_and_the_change(cast, django_assert_n
     with django_assert_num_queries(1):
         summary = selectors.kpi_summary(rollout=rollout)
     rows = {(row.kpi_name, row.label): row for row in summary}
-    followers = rows[(KpiName.FOLLOWERS, "Followers")]
+    followers = rows[(KpiName.FOLLOWERS, str(KpiName.FOLLOWERS.label))]
     assert followers.latest == latest
     assert followers.previous.kpi_value == decimal.Decimal("150")
     assert followers.change == decimal.Decimal("-20")
-    assert rows[(KpiName.REACH, "Reach")].change is None
+    assert rows[(KpiName.REACH, str(KpiName.REACH.label))].change is None
     assert rows[(KpiName.OTHER, "Presseanfragen")].change == decimal.Decimal("4")
     assert rows[(KpiName.OTHER, "Podcastfolgen")].previous is None
     assert [row.kpi_name for row in summary][:2] == [KpiName.FOLLOWERS, KpiName.REACH]

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from openpyxl import Workbook
 
 from rollout.models import Department, ImportStatus, PeopleImport, Person, Role
@@ -576,3 +577,10 @@ def test_xlsx_import_end_to_end():
     people_import_apply(people_import=preview, by=None)
     assert Person.objects.get(email="x1@example.de").language == "en"
     assert Person.objects.get(email="x2@example.de").is_active is False
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """The file and row messages are checked in English; the service speaks the active language."""
+    with translation.override("en"):
+        yield

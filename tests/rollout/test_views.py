@@ -281,4 +281,5 @@ def test_query_count_does_not_grow_with_the_data(
     _grow(cast, activities=60, people=40)
     large = _count(django_assert_max_num_queries, client, url)
     assert small == large, f"{url}: {small} queries with little data, {large} with more"
-    assert large <= 12
+    # The dashboard gathers many regions (phases, heatmap, feeds), each a fixed few queries.
+    assert large <= (25 if url_name == "dashboard" else 12)

@@ -1,0 +1,385 @@
+"""Reads of the rollout plan: the phase board, one row of it, a phase's counters and gate,
+and the gate log. Each with a fixed number of queries, whatever the size of the company."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from rollout.models import (
+    OPEN_ACTIVITY_STATUSES,
+    Activity,
+    ActivityStatus,
+    Department,
+    GateCriterion,
+    GateDecision,
+    Person,
+    Phase,
+    PhaseStatus,
+    Rollout,
+    Stakeholder,
+    User,
+)
+from rollout.selectors.core import CriterionState, RolloutSignals, Share, _criterion_state
+
+# Rows shown per phase before "show more": keeps the board fast with thousands of activities.
+BOARD_LIMIT = 20
+BOARD_MAX_LIMIT = 800
+
+STATUS_OPEN = "open"
+STATUS_OVERDUE = "overdue"
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    """What the board shows: all activities, or those of a department, an owner (words of
+    their name or email address), without an owner, of a status, of a kind."""
+
+    department: int | None = None
+    owner: str = ""
+    unowned: bool = False
+    status: str = ""  # "", "open", "overdue" or an ActivityStatus
+    kind: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.department or self.owner or self.unowned or self.status or self.kind)
+
+    def apply(self, activities: QuerySet[Activity], today: datetime.date) -> QuerySet[Activity]:
+        if self.department:
+            activities = activities.filter(departments=self.department)
+        if self.unowned:
+            activities = activities.filter(owner__isnull=True)
+        for word in self.owner.split():
+            activities = activities.filter(
+                Q(owner__first_name__icontains=word)
+                | Q(owner__last_name__icontains=word)
+                | Q(owner__email__icontains=word)
+            )
+        if self.status == STATUS_OPEN:
+            activities = activities.filter(status__in=OPEN_ACTIVITY_STATUSES)
+        elif self.status == STATUS_OVERDUE:
+            activities = activities.filter(status__in=OPEN_ACTIVITY_STATUSES, due_date__lt=today)
+        elif self.status:
+            activities = activities.filter(status=self.status)
+        if self.kind:
+            activities = activities.filter(kind=self.kind)
+        return activities
+
+
+@dataclass
+class PhaseCounts:
+    """A phase's progress: cancelled activities do not count (but are in `all`)."""
+
+    total: int = 0
+    done: int = 0
+    overdue: int = 0
+    all: int = 0
+
+    @property
+    def percent_done(self) -> int:
+        return Share(part=self.done, whole=self.total).percent
+
+
+@dataclass
+class BoardPhase:
+    phase: Phase
+    counts: PhaseCounts
+    criteria: list[CriterionState]
+    activities: list[Activity] = field(default_factory=list)
+    matching: int = 0  # activities that match the filters, shown or not
+
+    @property
+    def hidden(self) -> int:
+        return max(self.matching - len(self.activities), 0)
+
+    @property
+    def criteria_met(self) -> int:
+        return sum(1 for state in self.criteria if state.is_met)
+
+    @property
+    def gate_met(self) -> bool:
+        return all(state.is_met for state in self.criteria)
+
+    # What `_criterion_state` reads from a phase summary.
+    @property
+    def done(self) -> int:
+        return self.counts.done
+
+    @property
+    def total(self) -> int:
+        return self.counts.total
+
+
+@dataclass
+class PlanBoard:
+    rollout: Rollout
+    phases: list[BoardPhase]
+    filters: BoardFilters
+    today: datetime.date
+    limit: int
+
+    @property
+    def has_hidden(self) -> bool:
+        return any(phase.hidden for phase in self.phases)
+
+    @property
+    def next_limit(self) -> int:
+        return min(self.limit * 2, BOARD_MAX_LIMIT)
+
+    @property
+    def can_show_more(self) -> bool:
+        return self.has_hidden and self.limit < BOARD_MAX_LIMIT
+
+
+def _counts_by_phase(
+    activities: QuerySet[Activity], today: datetime.date
+) -> dict[int, PhaseCounts]:
+    rows = (
+        activities.order_by()
+        .values("phase_id")
+        .annotate(
+            all=Count("pk"),
+            total=Count("pk", filter=~Q(status=ActivityStatus.CANCELLED)),
+            done=Count("pk", filter=Q(status=ActivityStatus.DONE)),
+            overdue=Count("pk", filter=Q(status__in=OPEN_ACTIVITY_STATUSES, due_date__lt=today)),
+        )
+    )
+    return {
+        row["phase_id"]: PhaseCounts(
+            total=row["total"], done=row["done"], overdue=row["overdue"], all=row["all"]
+        )
+        for row in rows
+    }
+
+
+def _attach_department_names(activities: list[Activity]) -> None:
+    """Set `department_names` ("Marketing, Vertrieb") on each activity: one query for all of
+    them, reading names only (an activity can concern dozens of departments)."""
+    names: dict[int, list[str]] = {activity.pk: [] for activity in activities}
+    links = (
+        Activity.departments.through.objects.filter(activity_id__in=names)
+        .order_by("department__name")
+        .values_list("activity_id", "department__name")
+    )
+    for activity_id, name in links:
+        names[activity_id].append(name)
+    for activity in activities:
+        activity.department_names = ", ".join(names[activity.pk])
+
+
+def _criteria_prefetch() -> Prefetch:
+    return Prefetch("criteria", queryset=GateCriterion.objects.order_by("position", "pk"))
+
+
+def _panel(
+    phase: Phase, counts: PhaseCounts, criteria: list[GateCriterion], signals: RolloutSignals
+) -> BoardPhase:
+    """A phase's counters and its criteria's states (a BoardPhase has what
+    `_criterion_state` reads from a phase summary: phase, done, total)."""
+    panel = BoardPhase(phase=phase, counts=counts, criteria=[])
+    panel.criteria = [
+        _criterion_state(criterion, panel, signals)  # type: ignore[arg-type]
+        for criterion in criteria
+    ]
+    return panel
+
+
+def plan_board(
+    *,
+    rollout: Rollout,
+    filters: BoardFilters | None = None,
+    today: datetime.date | None = None,
+    limit: int = BOARD_LIMIT,
+) -> PlanBoard:
+    """The three phases with their counters, gate criteria and the first `limit` activities
+    (in the plan's order) that match the filters.
+
+    8 queries (9 when filtered), plus one per rollout-wide criterion kind in use: phases,
+    criteria, counters, per phase the ids of the rows to show (a rollout always has three
+    phases; each is a short index search, where one window function over thousands of rows
+    would sort them all), the rows with their owners, their departments' names, and when
+    filtered the number of matches per phase. (With nothing to show, the last two are
+    skipped.)"""
+    filters = filters or BoardFilters()
+    today = today or timezone.localdate()
+    limit = max(1, min(limit, BOARD_MAX_LIMIT))
+    phases = list(
+        Phase.objects.filter(rollout=rollout)
+        .order_by("order")
+        .prefetch_related(_criteria_prefetch())
+    )
+    phase_ids = [phase.pk for phase in phases]
+    all_activities = Activity.objects.filter(phase_id__in=phase_ids)
+    counts = _counts_by_phase(all_activities, today)
+    signals = RolloutSignals(rollout.pk)
+    panels = {}
+    for phase in phases:
+        phase.rollout = rollout
+        panel = _panel(
+            phase, counts.get(phase.pk, PhaseCounts()), list(phase.criteria.all()), signals
+        )
+        panel.matching = panel.counts.all
+        panels[phase.pk] = panel
+    matching = filters.apply(all_activities, today)
+    if filters.active:
+        for panel in panels.values():
+            panel.matching = 0
+        for row in matching.order_by().values("phase_id").annotate(n=Count("pk", distinct=True)):
+            panels[row["phase_id"]].matching = row["n"]
+    shown: list[int] = []
+    for phase in phases:
+        shown.extend(
+            matching.filter(phase_id=phase.pk)
+            .order_by("position", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+    rows = (
+        Activity.objects.filter(pk__in=shown)
+        .select_related("owner")
+        .defer(
+            "description", "created_at", "owner__job_title", "owner__created_at", "owner__language"
+        )
+        .order_by("position", "pk")
+    )
+    rows = list(rows)
+    _attach_department_names(rows)
+    for activity in rows:
+        panel = panels[activity.phase_id]
+        activity.phase = panel.phase
+        panel.activities.append(activity)
+        activity.overdue = activity.is_overdue(today)
+        # Reordering is offered on the unfiltered board, where rows are the phase's first.
+        activity.can_move_up = len(panel.activities) > 1
+        activity.can_move_down = len(panel.activities) < panel.matching
+    return PlanBoard(
+        rollout=rollout,
+        phases=[panels[phase.pk] for phase in phases],
+        filters=filters,
+        today=today,
+        limit=limit,
+    )
+
+
+def plan_activity_row(*, pk: int, today: datetime.date | None = None) -> Activity | None:
+    """One activity as a board row shows it, with whether it can move up or down: 2 queries."""
+    today = today or timezone.localdate()
+    siblings = Activity.objects.filter(phase=OuterRef("phase"))
+    position, own_pk = OuterRef("position"), OuterRef("pk")
+    activity = (
+        Activity.objects.filter(pk=pk)
+        .select_related("owner", "phase")
+        .annotate(
+            can_move_up=Exists(
+                siblings.filter(Q(position__lt=position) | Q(position=position, pk__lt=own_pk))
+            ),
+            can_move_down=Exists(
+                siblings.filter(Q(position__gt=position) | Q(position=position, pk__gt=own_pk))
+            ),
+        )
+        .first()
+    )
+    if activity is not None:
+        activity.overdue = activity.is_overdue(today)
+        _attach_department_names([activity])
+    return activity
+
+
+def phase_panel(
+    *,
+    phase: Phase,
+    today: datetime.date | None = None,
+    signals: RolloutSignals | None = None,
+) -> BoardPhase:
+    """A phase's counters and gate criteria with their live values: 2 queries, plus one per
+    rollout-wide criterion kind in use."""
+    today = today or timezone.localdate()
+    counts = _counts_by_phase(Activity.objects.filter(phase=phase), today)
+    criteria = list(phase.criteria.order_by("position", "pk"))
+    for criterion in criteria:
+        criterion.phase = phase
+    return _panel(
+        phase,
+        counts.get(phase.pk, PhaseCounts()),
+        criteria,
+        signals or RolloutSignals(phase.rollout_id),
+    )
+
+
+def phase_criteria_states(*, phase: Phase) -> list[CriterionState]:
+    return phase_panel(phase=phase).criteria
+
+
+@dataclass
+class GateOverview:
+    phase: Phase
+    phases: list[Phase]
+    panel: BoardPhase
+    decisions: list[GateDecision]
+
+    @property
+    def is_active(self) -> bool:
+        return self.phase.status == PhaseStatus.ACTIVE
+
+    @property
+    def next_phase(self) -> Phase | None:
+        return next((p for p in self.phases if p.order == self.phase.order + 1), None)
+
+    @property
+    def previous_phase(self) -> Phase | None:
+        return next((p for p in self.phases if p.order == self.phase.order - 1), None)
+
+    @property
+    def is_last(self) -> bool:
+        return self.next_phase is None
+
+    @property
+    def decision(self) -> GateDecision | None:
+        return next((d for d in self.decisions if d.phase_id == self.phase.pk), None)
+
+
+def gate_overview(*, phase: Phase, today: datetime.date | None = None) -> GateOverview:
+    """A phase's gate (criteria, live values) and the rollout's gate log: 4 queries, plus one
+    per rollout-wide criterion kind in use. `phase` comes with its rollout."""
+    phases = list(Phase.objects.filter(rollout_id=phase.rollout_id).order_by("order"))
+    return GateOverview(
+        phase=phase,
+        phases=phases,
+        panel=phase_panel(phase=phase, today=today),
+        decisions=gate_log(rollout_id=phase.rollout_id),
+    )
+
+
+def gate_log(*, rollout_id: int) -> list[GateDecision]:
+    """Every gate decision of a rollout, oldest first, with the phase and who decided."""
+    return list(
+        GateDecision.objects.filter(phase__rollout_id=rollout_id)
+        .select_related("phase", "decided_by")
+        .order_by("decided_at", "pk")
+    )
+
+
+def department_choices() -> list[tuple[int, str]]:
+    """Every department for the board's filter: one query."""
+    return list(Department.objects.order_by("name").values_list("pk", "name"))
+
+
+def owner_candidates(*, rollout: Rollout, include: int | None = None) -> QuerySet[Person]:
+    """Who may own an activity: department heads and deputies, the rollout's stakeholders and
+    everyone with a role (plus the current owner) — a short list even in a large company."""
+    with_role = User.groups.through.objects.values("user_id")
+    query = (
+        Q(pk__in=Department.objects.filter(head__isnull=False).values("head_id"))
+        | Q(pk__in=Department.objects.filter(deputy__isnull=False).values("deputy_id"))
+        | Q(pk__in=Stakeholder.objects.filter(rollout=rollout).values("person_id"))
+        | Q(user_id__in=with_role)
+    )
+    candidates = Q(is_active=True) & query
+    if include:
+        candidates |= Q(pk=include)
+    return (
+        Person.objects.filter(candidates)
+        .only("id", "first_name", "last_name")
+        .order_by("last_name", "first_name", "pk")
+    )
