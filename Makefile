@@ -56,6 +56,15 @@ lint: $(VENV)/.installed
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
+# The workspace pages under concurrent load on a large seeded company, on PostgreSQL
+# (DATABASE_URL, or a local changehub_bench database); see docs/performance.md.
+bench: $(VENV)/.compiled
+	@set -e; export DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/changehub_bench}"; \
+	  $(PY) manage.py bench --create-database; \
+	  $(PY) manage.py migrate --noinput; \
+	  $(PY) manage.py seed_scale --departments 200 --people 20000; \
+	  $(PY) manage.py bench $(BENCH_ARGS)
+
 messages: $(VENV)/.installed
 	$(PY) manage.py makemessages --locale de --locale en --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'
 	msgen changehub/locale/en/LC_MESSAGES/django.po -o changehub/locale/en/LC_MESSAGES/django.po --no-wrap
