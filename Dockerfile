@@ -57,4 +57,4 @@ USER changehub
 EXPOSE 8000
 
 # The health check lives in docker-compose.yml, where ALLOWED_HOSTS is known.
-CMD ["gunicorn", "changehub.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "changehub.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]

@@ -131,9 +131,13 @@ class RolloutDashboard:
     rollout: Rollout
     phases: list[PhaseSummary]
     current: PhaseSummary | None
-    overdue: list[Activity]
-    due_this_week: list[Activity]
+    overdue: list[Activity]  # the first DASHBOARD_LIST_LIMIT
+    due_this_week: list[Activity]  # the first DASHBOARD_LIST_LIMIT
     today: datetime.date
+
+    @property
+    def overdue_total(self) -> int:
+        return sum(summary.overdue for summary in self.phases)
 
 
 def _activities_queryset() -> QuerySet[Activity]:
@@ -142,49 +146,71 @@ def _activities_queryset() -> QuerySet[Activity]:
     )
 
 
-def rollout_dashboard(*, rollout: Rollout, today: datetime.date | None = None) -> RolloutDashboard:
-    """Phases with their activities, progress, overdue items and gate criteria: 5 queries."""
+DASHBOARD_LIST_LIMIT = 10
+
+
+def rollout_dashboard(
+    *, rollout: Rollout, today: datetime.date | None = None, limit: int = DASHBOARD_LIST_LIMIT
+) -> RolloutDashboard:
+    """Phase progress from one aggregate, the gate criteria, and the first overdue and
+    due-this-week activities: a fixed number of queries, whatever the rollout's size.
+    The full list of activities is the phase board's job."""
     today = today or timezone.localdate()
+    week_end = today + datetime.timedelta(days=7)
     phases = list(
         Phase.objects.filter(rollout=rollout)
         .order_by("order")
         .prefetch_related(
-            Prefetch("activities", queryset=_activities_queryset().order_by("position", "pk")),
-            Prefetch("criteria", queryset=GateCriterion.objects.order_by("position", "pk")),
+            Prefetch("criteria", queryset=GateCriterion.objects.order_by("position", "pk"))
         )
     )
+    counts = {
+        row["phase_id"]: row
+        for row in Activity.objects.filter(phase__rollout=rollout)
+        .exclude(status=ActivityStatus.CANCELLED)
+        .values("phase_id")
+        .annotate(
+            total=Count("id"),
+            done=Count("id", filter=Q(status=ActivityStatus.DONE)),
+            overdue=Count("id", filter=Q(status__in=OPEN_ACTIVITY_STATUSES, due_date__lt=today)),
+        )
+    }
     summaries = []
     signals = RolloutSignals(rollout.pk)
     for phase in phases:
-        activities = list(phase.activities.all())
-        counted = [a for a in activities if a.status != ActivityStatus.CANCELLED]
-        done = sum(1 for a in counted if a.status == ActivityStatus.DONE)
+        row = counts.get(phase.pk, {})
         summary = PhaseSummary(
             phase=phase,
-            activities=activities,
-            total=len(counted),
-            done=done,
-            overdue=sum(1 for a in counted if a.is_overdue(today)),
+            activities=[],
+            total=row.get("total", 0),
+            done=row.get("done", 0),
+            overdue=row.get("overdue", 0),
         )
         summary.criteria = [
             _criterion_state(criterion, summary, signals) for criterion in phase.criteria.all()
         ]
         summaries.append(summary)
     current = next((s for s in summaries if s.phase.status == PhaseStatus.ACTIVE), None)
-    open_activities = [
-        a for s in summaries for a in s.activities if a.is_open and a.due_date is not None
-    ]
-    week_end = today + datetime.timedelta(days=7)
+    open_due = _activities_queryset().filter(
+        phase__rollout=rollout, status__in=OPEN_ACTIVITY_STATUSES, due_date__isnull=False
+    )
     return RolloutDashboard(
         rollout=rollout,
         phases=summaries,
         current=current,
-        overdue=sorted((a for a in open_activities if a.due_date < today), key=_by_due),
-        due_this_week=sorted(
-            (a for a in open_activities if today <= a.due_date <= week_end), key=_by_due
+        overdue=list(open_due.filter(due_date__lt=today).order_by("due_date", "pk")[:limit]),
+        due_this_week=list(
+            open_due.filter(due_date__gte=today, due_date__lte=week_end).order_by("due_date", "pk")[
+                :limit
+            ]
         ),
         today=today,
     )
+
+
+def dashboard_activity(*, activity_id: int) -> Activity:
+    """One activity as the dashboard lists it (owner and departments loaded)."""
+    return _activities_queryset().get(pk=activity_id)
 
 
 def _by_due(activity: Activity) -> tuple[datetime.date, int]:

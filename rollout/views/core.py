@@ -155,7 +155,7 @@ def activity_set_status(request: HttpRequest, pk: int) -> HttpResponse:
         rollout = activity.phase.rollout
         data = selectors.rollout_dashboard(rollout=rollout)
         summary = next(s for s in data.phases if s.phase.pk == activity.phase_id)
-        row = next(a for a in summary.activities if a.pk == activity.pk)
+        row = selectors.dashboard_activity(activity_id=activity.pk)
         return render(
             request,
             "rollout/dashboard.html#activity-row-update",

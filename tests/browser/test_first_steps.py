@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from rollout.models import Activity, ActivityStatus, PhaseKind, Role
@@ -38,7 +39,11 @@ def test_manager_signs_in_and_completes_an_activity_inline(page: Page, live_serv
     rollout = factories.RolloutFactory(name="Social Media 2027")
     phase = rollout.phases.get(kind=PhaseKind.UNFREEZE)
     activity = activity_create(
-        phase=phase, title="Kick-off mit der Geschäftsführung", kind="meeting", by=None
+        phase=phase,
+        title="Kick-off mit der Geschäftsführung",
+        kind="meeting",
+        by=None,
+        due_date=timezone.localdate(),
     )
 
     _sign_in(page, live_server, manager.email)

@@ -715,7 +715,8 @@ def test_dashboard_computes_each_rollout_wide_value_once(company, django_assert_
     for phase in company.rollout.phases.all():
         for kind in (CriterionKind.CHAMPION_COVERAGE, CriterionKind.SUPPORT_SHARE):
             GateCriterion.objects.create(phase=phase, kind=kind, threshold=50, position=2)
-    with django_assert_num_queries(3 + 2):
+    # phases, criteria, per-phase counts, overdue list, due-this-week list; + 2 signals
+    with django_assert_num_queries(5 + 2):
         data = rollout_dashboard(rollout=company.rollout)
     values = {(s.criterion.kind, s.value) for summary in data.phases for s in summary.criteria}
     assert ("champion_coverage", 33) in values and ("support_share", 60) in values

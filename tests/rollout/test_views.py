@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from rollout.models import Activity, ActivityStatus, Phase, PhaseKind, PhaseStatus
 from rollout.services import activity_create
@@ -158,7 +159,13 @@ def test_completing_an_activity_is_for_the_manager_only(cast, who, expected):
 
 def test_leadership_sees_the_dashboard_read_only(cast):
     phase = cast.rollout.phases.get(kind=PhaseKind.UNFREEZE)
-    activity_create(phase=phase, title="Kick-off mit der Geschäftsführung", kind="meeting", by=None)
+    activity_create(
+        phase=phase,
+        title="Kick-off mit der Geschäftsführung",
+        kind="meeting",
+        by=None,
+        due_date=timezone.localdate(),
+    )
     leadership = (
         cast.client("leadership").get(reverse("rollout:dashboard", args=[cast.rollout.pk])).text
     )
