@@ -40,6 +40,16 @@ def _celery_eager(request: pytest.FixtureRequest):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached fragments never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_settings(settings, tmp_path):
     """A private mailbox per test, and a fast password hasher (tests hash many passwords)."""
     settings.MAILBOX_DIR = tmp_path / "mailbox"

@@ -1,4 +1,5 @@
 from collections.abc import Sequence
+from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
@@ -86,7 +87,8 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "dashboard": data,
             "rollout": rollout,
             "can_edit": request.user.is_manager,
-            "readiness": department_readiness(rollout=rollout),
+            # Evaluated by the template only when the cached heatmap is missing or outdated.
+            "readiness": partial(department_readiness, rollout=rollout),
             "upcoming": upcoming_events(rollout=rollout, today=data.today),
             "latest_changes": latest_changes(rollout=rollout),
             "recent_successes": recent_successes(rollout=rollout),

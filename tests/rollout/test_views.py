@@ -290,3 +290,29 @@ def test_query_count_does_not_grow_with_the_data(
     assert small == large, f"{url}: {small} queries with little data, {large} with more"
     # The dashboard gathers many regions (phases, heatmap, feeds), each a fixed few queries.
     assert large <= (25 if url_name == "dashboard" else 12)
+
+
+def test_cached_heatmap_shows_a_change_at_once(cast):
+    """The heatmap is cached, but a new change in the feed rebuilds it on the next view."""
+    from rollout.models import Attitude, StakeholderRole
+    from rollout.services import stakeholder_add, stakeholder_set_attitude
+
+    client = cast.client("manager")
+    url = reverse("rollout:dashboard", args=[cast.rollout.pk])
+    stakeholder = stakeholder_add(
+        rollout=cast.rollout,
+        person=cast.employee.person,
+        role=StakeholderRole.EMPLOYEE,
+        attitude=Attitude.SUPPORTIVE,
+        by=cast.manager,
+    )
+    before = client.get(url).text
+    row = f'id="readiness-{cast.department_a.pk}"'
+    assert row in before
+    cell = 'data-signal="champion" data-level="good"'
+    assert cell not in before.split(row, 1)[1].split("</tr>", 1)[0]
+    stakeholder_set_attitude(
+        stakeholder=stakeholder, attitude=Attitude.CHAMPION, note="", by=cast.manager
+    )
+    after = client.get(url).text
+    assert cell in after.split(row, 1)[1].split("</tr>", 1)[0]
