@@ -16,9 +16,9 @@ from rollout.models import (
     SuccessStory,
 )
 from tests import factories
+from tests.browser.helpers import PASSWORD, sign_in, watch_csp
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "Browser-Test-2026"
 
 
 @pytest.fixture
@@ -37,27 +37,16 @@ def people():
     return {"department": department, "rollout": rollout, **users}
 
 
-def _sign_in(page: Page, live_server, email: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Social Media 2027")
-
-
 def test_manager_plans_sends_and_records_leadership_reads(page: Page, live_server, people):
-    violations: list[str] = []
-    page.on(
-        "console",
-        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
-    )
+    violations = watch_csp(page)
     rollout = people["rollout"]
     plan_url = f"{live_server.url}/rollouts/{rollout.pk}/communication/"
     successes_url = f"{live_server.url}/rollouts/{rollout.pk}/successes/"
     day = timezone.localdate() + datetime.timedelta(days=2)
 
     # The manager plans an item with a social homework, inline.
-    _sign_in(page, live_server, people["manager"].email)
+    sign_in(page, live_server, people["manager"].email)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Social Media 2027")
     page.goto(plan_url)
     page.locator("details.comm-new > summary").click()
     form = page.locator("#communication-form")
@@ -105,7 +94,8 @@ def test_manager_plans_sends_and_records_leadership_reads(page: Page, live_serve
 
     # Leadership sees both, read-only.
     page.context.clear_cookies()
-    _sign_in(page, live_server, people["leadership"].email)
+    sign_in(page, live_server, people["leadership"].email)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Social Media 2027")
     page.goto(plan_url)
     expect(page.locator(f"#communication-{item.pk}")).to_contain_text(
         "LinkedIn-Profil aktualisieren"

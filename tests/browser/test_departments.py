@@ -6,9 +6,9 @@ from playwright.sync_api import Page, expect
 
 from rollout.models import Department, ImportStatus, PeopleImport, Person, Role
 from tests import factories
+from tests.browser.helpers import PASSWORD, sign_in, watch_csp
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "Browser-Test-2026"
 
 HR_EXPORT = (
     "\ufeffE-Mail;Vorname;Nachname;Abteilung;Position;Sprache\r\n"
@@ -29,21 +29,10 @@ def manager():
     return user
 
 
-def _sign_in(page: Page, live_server, email: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-
-
 def test_manager_imports_people_with_one_bad_row(page: Page, live_server, manager):
-    violations: list[str] = []
-    page.on(
-        "console",
-        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
-    )
+    violations = watch_csp(page)
     factories.RolloutFactory(name="Social Media 2027")
-    _sign_in(page, live_server, manager.email)
+    sign_in(page, live_server, manager.email)
 
     page.goto(f"{live_server.url}/departments/")
     page.locator("#people-import-link").click()
@@ -89,7 +78,7 @@ def test_department_list_shows_the_readiness_heatmap_readably(page: Page, live_s
         rollout=rollout, person=factories.PersonFactory(department=sales), attitude=5
     )
     factories.DepartmentFactory(name="Einkauf")
-    _sign_in(page, live_server, manager.email)
+    sign_in(page, live_server, manager.email)
     page.goto(f"{live_server.url}/departments/")
     heatmap = page.locator("#readiness-heatmap table")
     expect(heatmap).to_be_visible()

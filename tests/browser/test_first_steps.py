@@ -9,9 +9,9 @@ from playwright.sync_api import Page, expect
 from rollout.models import Activity, ActivityStatus, PhaseKind, Role
 from rollout.services import activity_create
 from tests import factories
+from tests.browser.helpers import PASSWORD, sign_in, watch_csp
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "Browser-Test-2026"
 
 
 @pytest.fixture
@@ -23,19 +23,8 @@ def manager():
     return user
 
 
-def _sign_in(page: Page, live_server, email: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-
-
 def test_manager_signs_in_and_completes_an_activity_inline(page: Page, live_server, manager):
-    violations: list[str] = []
-    page.on(
-        "console",
-        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
-    )
+    violations = watch_csp(page)
     rollout = factories.RolloutFactory(name="Social Media 2027")
     phase = rollout.phases.get(kind=PhaseKind.UNFREEZE)
     activity = activity_create(
@@ -46,7 +35,7 @@ def test_manager_signs_in_and_completes_an_activity_inline(page: Page, live_serv
         due_date=timezone.localdate(),
     )
 
-    _sign_in(page, live_server, manager.email)
+    sign_in(page, live_server, manager.email)
     expect(page.get_by_role("heading", level=1)).to_have_text("Social Media 2027")
     counter = page.locator(f"#phase-counter-{phase.pk}")
     expect(counter).to_contain_text("0 von 1")
@@ -62,7 +51,7 @@ def test_manager_signs_in_and_completes_an_activity_inline(page: Page, live_serv
 
 def test_language_switch_to_english_and_back(page: Page, live_server, manager):
     factories.RolloutFactory(name="Social Media 2027")
-    _sign_in(page, live_server, manager.email)
+    sign_in(page, live_server, manager.email)
     expect(page.get_by_role("heading", name="Phasen")).to_be_visible()
     page.get_by_label("Sprache").select_option("en")
     page.get_by_role("button", name="Wechseln").click()

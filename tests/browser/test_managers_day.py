@@ -21,9 +21,9 @@ from rollout.models import (
     StakeholderRole,
 )
 from tests import factories
+from tests.browser.helpers import browser_user, sign_in, watch_csp
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "Browser-Test-2026"
 HR_EXPORT = (
     "Vorname;Nachname;E-Mail;Abteilung\n"
     "Jana;Jürgens;jana.juergens@example.de;Vertrieb\n"
@@ -31,36 +31,11 @@ HR_EXPORT = (
 )
 
 
-def _user(email: str, name: str, role: Role):
-    user = factories.UserFactory(email=email, full_name=name, password=PASSWORD, roles=[role])
-    first, last = name.split()
-    factories.PersonFactory(email=email, user=user, first_name=first, last_name=last)
-    return user
-
-
-def _sign_in(
-    page: Page, live_server, email: str, email_label: str, password_label: str, button: str
-):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label(email_label).fill(email)
-    page.get_by_label(password_label).fill(PASSWORD)
-    page.get_by_role("button", name=button).click()
-
-
-def _watch_csp(page: Page) -> list[str]:
-    violations: list[str] = []
-    page.on(
-        "console",
-        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
-    )
-    return violations
-
-
 def test_the_managers_day(page: Page, live_server):
-    violations = _watch_csp(page)
-    manager = _user("mara@example.de", "Mara Manager", Role.MANAGER)
+    violations = watch_csp(page)
+    manager = browser_user("mara@example.de", "Mara Manager", Role.MANAGER)
     sven = factories.PersonFactory(first_name="Sven", last_name="Skeptisch")
-    _sign_in(page, live_server, manager.email, "E-Mail-Adresse", "Passwort", "Anmelden")
+    sign_in(page, live_server, manager.email)
 
     # No rollout yet: create one from the Lewin template.
     page.get_by_role("link", name="Einführung anlegen").click()
@@ -140,15 +115,15 @@ def test_the_managers_day(page: Page, live_server):
 
 
 def test_leadership_sees_the_dashboard_read_only_in_english(page: Page, live_server):
-    violations = _watch_csp(page)
-    leader = _user("lena@example.de", "Lena Leitung", Role.LEADERSHIP)
+    violations = watch_csp(page)
+    leader = browser_user("lena@example.de", "Lena Leitung", Role.LEADERSHIP)
     rollout = factories.RolloutFactory(name="Social Media 2027", sponsor=leader.person)
     phase = rollout.phases.get(kind=PhaseKind.UNFREEZE)
     services.activity_create(
         phase=phase, title="Kick-off mit der Geschäftsführung", kind="meeting", by=None
     )
 
-    _sign_in(page, live_server, leader.email, "E-Mail-Adresse", "Passwort", "Anmelden")
+    sign_in(page, live_server, leader.email)
     page.get_by_label("Sprache").select_option("en")
     page.get_by_role("button", name="Wechseln").click()
     expect(page.get_by_role("heading", name="Phases")).to_be_visible()

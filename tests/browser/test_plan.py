@@ -9,45 +9,21 @@ from playwright.sync_api import Page, expect
 from rollout.models import Activity, ActivityStatus, GateDecision, PhaseKind, PhaseStatus, Role
 from rollout.services import activity_create
 from tests import factories
+from tests.browser.helpers import browser_user, sign_in, watch_csp
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "Browser-Test-2026"
-
-
-def _user(email: str, name: str, role: Role):
-    user = factories.UserFactory(email=email, full_name=name, password=PASSWORD, roles=[role])
-    first, last = name.split()
-    factories.PersonFactory(email=email, user=user, first_name=first, last_name=last)
-    return user
-
-
-def _sign_in(page: Page, live_server, email: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
-
-
-def _watch_csp(page: Page) -> list[str]:
-    violations: list[str] = []
-    page.on(
-        "console",
-        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
-    )
-    return violations
 
 
 def test_manager_plans_inline_and_passes_a_gate_with_an_override(page: Page, live_server):
-    violations = _watch_csp(page)
-    manager = _user("mara@example.de", "Mara Manager", Role.MANAGER)
+    violations = watch_csp(page)
+    manager = browser_user("mara@example.de", "Mara Manager", Role.MANAGER)
     rollout = factories.RolloutFactory(name="Social Media 2027")
     phase = rollout.phases.get(kind=PhaseKind.UNFREEZE)
     first = activity_create(
         phase=phase, title="Kick-off mit der Geschäftsführung", kind="meeting", by=None
     )
 
-    _sign_in(page, live_server, manager.email)
+    sign_in(page, live_server, manager.email)
     page.goto(f"{live_server.url}/rollouts/{rollout.pk}/plan/")
     counter = page.locator(f"#plan-counter-{phase.pk}")
     expect(counter).to_contain_text("0 von 1 erledigt")
@@ -120,14 +96,14 @@ def test_manager_plans_inline_and_passes_a_gate_with_an_override(page: Page, liv
 
 
 def test_leadership_reads_the_board_and_filters_it(page: Page, live_server):
-    violations = _watch_csp(page)
-    leader = _user("lena@example.de", "Lena Leitung", Role.LEADERSHIP)
+    violations = watch_csp(page)
+    leader = browser_user("lena@example.de", "Lena Leitung", Role.LEADERSHIP)
     rollout = factories.RolloutFactory(name="Social Media 2027")
     phase = rollout.phases.get(kind=PhaseKind.UNFREEZE)
     activity_create(phase=phase, title="Kick-off", kind="meeting", by=None)
     activity_create(phase=phase, title="Workshop", kind="workshop", by=None)
 
-    _sign_in(page, live_server, leader.email)
+    sign_in(page, live_server, leader.email)
     page.goto(f"{live_server.url}/rollouts/{rollout.pk}/plan/")
     rows = page.locator(f"#phase-rows-{phase.pk} tr.activity")
     expect(rows).to_have_count(2)

@@ -6,9 +6,9 @@ from playwright.sync_api import Page, expect
 
 from rollout.models import Attitude, AttitudeChange, ChampionThanks, Role, StakeholderRole
 from tests import factories
+from tests.browser.helpers import PASSWORD, sign_in, watch_csp
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "Browser-Test-2026"
 
 
 @pytest.fixture
@@ -20,19 +20,8 @@ def manager():
     return user
 
 
-def _sign_in(page: Page, live_server, email: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("E-Mail-Adresse").fill(email)
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-
-
 def test_manager_moves_a_stakeholder_and_thanks_a_champion(page: Page, live_server, manager):
-    violations: list[str] = []
-    page.on(
-        "console",
-        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
-    )
+    violations = watch_csp(page)
     rollout = factories.RolloutFactory(name="Social Media 2027")
     sales = factories.DepartmentFactory(name="Vertrieb")
     sven = factories.StakeholderFactory(
@@ -49,7 +38,7 @@ def test_manager_moves_a_stakeholder_and_thanks_a_champion(page: Page, live_serv
         attitude=Attitude.SUPPORTIVE,
     )
 
-    _sign_in(page, live_server, manager.email)
+    sign_in(page, live_server, manager.email)
     map_url = f"{live_server.url}/rollouts/{rollout.pk}/stakeholders/"
     page.goto(map_url)
     expect(page.locator(f"#cell-4-2 #chip-{sven.pk}")).to_be_visible()
@@ -113,7 +102,7 @@ def test_card_works_as_a_page_without_javascript(browser, live_server, manager):
         influence=4,
         attitude=Attitude.SCEPTICAL,
     )
-    _sign_in(page, live_server, manager.email)
+    sign_in(page, live_server, manager.email)
     page.goto(f"{live_server.url}/rollouts/{rollout.pk}/stakeholders/")
     page.locator(f"#chip-{sven.pk}").click()
     expect(page.locator("h1#card-heading")).to_have_text("Sven Skeptisch")

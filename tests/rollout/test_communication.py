@@ -29,10 +29,10 @@ from rollout.selectors import communication as selectors
 from rollout.services import activity_create, activity_set_status, stakeholder_set_attitude
 from rollout.services import communication as services
 from tests import factories
+from tests.helpers import expect_status
 
 pytestmark = pytest.mark.django_db
 
-LOGIN = "/accounts/login/"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 TODAY = datetime.date(2026, 3, 18)  # a Wednesday in ISO week 12
 
@@ -72,19 +72,6 @@ def english(*users) -> None:
         user.save(update_fields=["language"])
 
 
-def _expect(response, expected: str) -> None:
-    if expected == "login":
-        assert response.status_code == 302
-        assert response["Location"].startswith(LOGIN)
-    elif expected == "ok":
-        assert response.status_code == 200
-    elif expected == "redirect":
-        assert response.status_code == 302
-        assert not response["Location"].startswith(LOGIN)
-    else:
-        assert response.status_code == int(expected), response.status_code
-
-
 def _snapshot():
     """Everything a denied request could have written."""
     return (
@@ -121,14 +108,14 @@ MANAGER_WRITES = [(who, "redirect" if who == "manager" else e) for who, e in MAN
 def test_communication_plan_access(cast, who, expected):
     make_item(cast.rollout, departments=[cast.department_a])
     url = reverse("rollout:communication_plan", args=[cast.rollout.pk])
-    _expect(cast.client(who).get(url), expected)
+    expect_status(cast.client(who).get(url), expected)
 
 
 @pytest.mark.parametrize(("who", "expected"), VIEWERS)
 def test_success_list_access(cast, who, expected):
     make_story(cast.rollout, department=cast.department_a)
     url = reverse("rollout:success_list", args=[cast.rollout.pk])
-    _expect(cast.client(who).get(url), expected)
+    expect_status(cast.client(who).get(url), expected)
 
 
 @pytest.mark.parametrize(("who", "expected"), MANAGER_ONLY)
@@ -136,7 +123,7 @@ def test_success_list_access(cast, who, expected):
 def test_communication_edit_form_access(cast, who, expected, htmx):
     item = make_item(cast.rollout)
     url = reverse("rollout:communication_edit", args=[item.pk])
-    _expect(cast.client(who).get(url, **(HTMX if htmx else {})), expected)
+    expect_status(cast.client(who).get(url, **(HTMX if htmx else {})), expected)
 
 
 @pytest.mark.parametrize(
@@ -154,7 +141,7 @@ def test_communication_item_fragment_access(cast, who, expected):
     item = make_item(cast.rollout)
     url = reverse("rollout:communication_item", args=[item.pk])
     response = cast.client(who).get(url, **HTMX)
-    _expect(response, expected)
+    expect_status(response, expected)
     if expected == "ok":
         assert f'id="communication-{item.pk}"' in response.text
         assert "<html" not in response.text
@@ -173,7 +160,7 @@ def test_communication_item_fragment_access(cast, who, expected):
 def test_manager_only_form_pages(cast, who, expected, name, args):
     story = make_story(cast.rollout)
     pk = cast.rollout.pk if args == "rollout" else story.pk
-    _expect(cast.client(who).get(reverse(f"rollout:{name}", args=[pk])), expected)
+    expect_status(cast.client(who).get(reverse(f"rollout:{name}", args=[pk])), expected)
 
 
 def test_a_missing_item_or_rollout_is_404_for_the_manager(cast):
@@ -266,7 +253,7 @@ def test_every_post_is_for_the_manager_only(cast, who, expected, action, htmx):
         assert response.status_code in (200, 302), response.content[:500]
         assert _snapshot() != before
     else:
-        _expect(response, expected)
+        expect_status(response, expected)
         assert _snapshot() == before
 
 

@@ -26,10 +26,10 @@ from rollout.models import (
 from rollout.services.people_import import people_import_create
 from tests import factories
 from tests.conftest import CAST
+from tests.helpers import expect_status
 
 pytestmark = pytest.mark.django_db
 
-LOGIN = "/accounts/login/"
 MANAGER_ONLY = [
     (who, "ok" if who == "manager" else "login" if who == "anonymous" else "404") for who in CAST
 ]
@@ -38,19 +38,6 @@ CSV = (
     "neu.person@example.de;Nora;Neumann;Vertrieb;Innendienst\r\n"
     "kaputt;Karl;Kaputt;Vertrieb;\r\n"
 )
-
-
-def _expect(response, expected: str) -> None:
-    if expected == "login":
-        assert response.status_code == 302
-        assert response["Location"].startswith(LOGIN)
-    elif expected == "ok":
-        assert response.status_code == 200
-    elif expected == "redirect":
-        assert response.status_code == 302
-        assert not response["Location"].startswith(LOGIN)
-    else:
-        assert response.status_code == int(expected)
 
 
 def _english(cast, who: str):
@@ -75,7 +62,7 @@ def _preview(cast) -> PeopleImport:
 
 @pytest.mark.parametrize(("who", "expected"), MANAGER_ONLY)
 def test_department_list_access(cast, who, expected):
-    _expect(cast.client(who).get(reverse("rollout:department_list")), expected)
+    expect_status(cast.client(who).get(reverse("rollout:department_list")), expected)
 
 
 @pytest.mark.parametrize(
@@ -91,10 +78,10 @@ def test_department_list_access(cast, who, expected):
 )
 def test_department_detail_access(cast, who, expected_a, expected_b):
     client = cast.client(who)
-    _expect(
+    expect_status(
         client.get(reverse("rollout:department_detail", args=[cast.department_a.pk])), expected_a
     )
-    _expect(
+    expect_status(
         client.get(reverse("rollout:department_detail", args=[cast.department_b.pk])), expected_b
     )
 
@@ -108,20 +95,20 @@ def test_a_deputy_sees_their_department(cast):
 
 @pytest.mark.parametrize(("who", "expected"), MANAGER_ONLY)
 def test_people_import_page_access(cast, who, expected):
-    _expect(cast.client(who).get(reverse("rollout:people_import")), expected)
+    expect_status(cast.client(who).get(reverse("rollout:people_import")), expected)
 
 
 @pytest.mark.parametrize(("who", "expected"), MANAGER_ONLY)
 def test_import_preview_access(cast, who, expected):
     preview = _preview(cast)
-    _expect(
+    expect_status(
         cast.client(who).get(reverse("rollout:people_import_preview", args=[preview.pk])), expected
     )
 
 
 @pytest.mark.parametrize(("who", "expected"), MANAGER_ONLY)
 def test_people_export_access(cast, who, expected):
-    _expect(cast.client(who).get(reverse("rollout:people_export")), expected)
+    expect_status(cast.client(who).get(reverse("rollout:people_export")), expected)
 
 
 @pytest.mark.parametrize(
@@ -132,7 +119,7 @@ def test_setting_head_and_deputy_is_for_the_manager_only(cast, who, expected):
     response = cast.client(who).post(
         url, {"head": cast.employee.person.email, "deputy": cast.head_a.person.email}
     )
-    _expect(response, expected)
+    expect_status(response, expected)
     cast.department_a.refresh_from_db()
     assert (cast.department_a.head == cast.employee.person) is (who == "manager")
 
@@ -142,7 +129,7 @@ def test_setting_head_and_deputy_is_for_the_manager_only(cast, who, expected):
 )
 def test_uploading_is_for_the_manager_only(cast, who, expected):
     response = cast.client(who).post(reverse("rollout:people_import"), {"file": _upload(CSV)})
-    _expect(response, expected)
+    expect_status(response, expected)
     assert PeopleImport.objects.exists() is (who == "manager")
 
 
@@ -152,7 +139,7 @@ def test_uploading_is_for_the_manager_only(cast, who, expected):
 def test_confirming_is_for_the_manager_only(cast, who, expected):
     preview = _preview(cast)
     response = cast.client(who).post(reverse("rollout:people_import_confirm", args=[preview.pk]))
-    _expect(response, expected)
+    expect_status(response, expected)
     assert Person.objects.filter(email="neu.person@example.de").exists() is (who == "manager")
     preview.refresh_from_db()
     assert (preview.status == ImportStatus.APPLIED) is (who == "manager")
@@ -164,7 +151,7 @@ def test_confirming_is_for_the_manager_only(cast, who, expected):
 def test_discarding_is_for_the_manager_only(cast, who, expected):
     preview = _preview(cast)
     response = cast.client(who).post(reverse("rollout:people_import_discard", args=[preview.pk]))
-    _expect(response, expected)
+    expect_status(response, expected)
     preview.refresh_from_db()
     assert (preview.status == ImportStatus.DISCARDED) is (who == "manager")
 

@@ -44,10 +44,10 @@ from rollout.selectors.plan import (
 )
 from rollout.services import plan as plan_services
 from tests import factories
+from tests.helpers import expect_status
 
 pytestmark = pytest.mark.django_db
 
-LOGIN = "/accounts/login/"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 START, END = datetime.date(2027, 1, 1), datetime.date(2027, 12, 31)
 
@@ -105,19 +105,6 @@ def _db_state() -> tuple:
     )
 
 
-def _expect(response, expected: str) -> None:
-    if expected == "login":
-        assert response.status_code == 302
-        assert response["Location"].startswith(LOGIN)
-    elif expected == "ok":
-        assert response.status_code == 200
-    elif expected == "redirect":
-        assert response.status_code == 302
-        assert not response["Location"].startswith(LOGIN)
-    else:
-        assert response.status_code == int(expected), response.status_code
-
-
 # --- Who may see and do what ----------------------------------------------------------------------
 
 READERS = [
@@ -132,12 +119,14 @@ READERS = [
 
 @pytest.mark.parametrize(("who", "expected"), READERS)
 def test_plan_board_access(plan, who, expected):
-    _expect(plan.cast.client(who).get(reverse("rollout:plan", args=[plan.rollout.pk])), expected)
+    expect_status(
+        plan.cast.client(who).get(reverse("rollout:plan", args=[plan.rollout.pk])), expected
+    )
 
 
 @pytest.mark.parametrize(("who", "expected"), READERS)
 def test_phase_gate_access(plan, who, expected):
-    _expect(
+    expect_status(
         plan.cast.client(who).get(reverse("rollout:phase_gate", args=[plan.phase.pk])), expected
     )
 
@@ -147,7 +136,7 @@ def test_plan_board_htmx_fragment_access(plan, who, expected):
     response = plan.cast.client(who).get(
         reverse("rollout:plan", args=[plan.rollout.pk]), {"kind": "meeting"}, **HTMX
     )
-    _expect(response, expected)
+    expect_status(response, expected)
 
 
 MANAGER_GETS = [
@@ -165,8 +154,8 @@ MANAGER_GETS = [
 def test_inline_activity_forms_are_for_the_manager_only(plan, who, url_name, for_manager):
     url = reverse(f"rollout:{url_name}", args=[plan.first.pk])
     expected = {"anonymous": "login", "manager": for_manager}.get(who, "404")
-    _expect(plan.cast.client(who).get(url), expected)
-    _expect(plan.cast.client(who).get(url, **HTMX), "ok" if who == "manager" else expected)
+    expect_status(plan.cast.client(who).get(url), expected)
+    expect_status(plan.cast.client(who).get(url, **HTMX), "ok" if who == "manager" else expected)
 
 
 def _posts(plan) -> dict[str, tuple[str, dict]]:
@@ -232,7 +221,7 @@ def test_denied_posts_write_nothing(plan, who, action, htmx):
     url, data = _posts(plan)[action]
     before = _db_state()
     response = plan.cast.client(who).post(url, data, **(HTMX if htmx else {}))
-    _expect(response, "login" if who == "anonymous" else "404")
+    expect_status(response, "login" if who == "anonymous" else "404")
     assert _db_state() == before
 
 
@@ -241,7 +230,7 @@ def test_the_manager_may_post_every_action(plan, action):
     url, data = _posts(plan)[action]
     before = _db_state()
     response = plan.cast.client("manager").post(url, data)
-    _expect(response, "redirect")
+    expect_status(response, "redirect")
     assert _db_state() != before
 
 

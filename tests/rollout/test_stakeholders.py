@@ -21,24 +21,11 @@ from rollout.services import stakeholder_set_attitude
 from rollout.services import stakeholders as services
 from tests import factories
 from tests.conftest import CAST
+from tests.helpers import expect_status
 
 pytestmark = pytest.mark.django_db
 
-LOGIN = "/accounts/login/"
 NOT_MANAGER = [who for who in CAST if who != "manager"]
-
-
-def _expect(response, expected: str) -> None:
-    if expected == "login":
-        assert response.status_code == 302
-        assert response["Location"].startswith(LOGIN)
-    elif expected == "ok":
-        assert response.status_code == 200
-    elif expected == "redirect":
-        assert response.status_code == 302
-        assert not response["Location"].startswith(LOGIN)
-    else:
-        assert response.status_code == int(expected)
 
 
 def _denied(who: str) -> str:
@@ -97,7 +84,7 @@ def _page_expectation(who: str) -> str:
 def test_map_is_for_the_manager_only(cast, sceptic, who):
     # Leadership may not see individual attitudes (works council), so it gets 404 too.
     response = cast.client(who).get(_map_url(cast))
-    _expect(response, _page_expectation(who))
+    expect_status(response, _page_expectation(who))
     if who == "manager":
         assert f'id="chip-{sceptic.pk}"' in response.text
 
@@ -105,14 +92,14 @@ def test_map_is_for_the_manager_only(cast, sceptic, who):
 @pytest.mark.parametrize("who", CAST)
 def test_card_is_for_the_manager_only(cast, sceptic, who):
     url = reverse("rollout:stakeholder_card", args=[sceptic.pk])
-    _expect(cast.client(who).get(url), _page_expectation(who))
-    _expect(cast.client(who).get(url, HTTP_HX_REQUEST="true"), _page_expectation(who))
+    expect_status(cast.client(who).get(url), _page_expectation(who))
+    expect_status(cast.client(who).get(url, HTTP_HX_REQUEST="true"), _page_expectation(who))
 
 
 @pytest.mark.parametrize("who", CAST)
 def test_add_page_is_for_the_manager_only(cast, who):
     url = reverse("rollout:stakeholder_add", args=[cast.rollout.pk])
-    _expect(cast.client(who).get(url), _page_expectation(who))
+    expect_status(cast.client(who).get(url), _page_expectation(who))
 
 
 @pytest.mark.parametrize("who", CAST)
@@ -120,7 +107,7 @@ def test_person_suggestions_are_for_the_manager_only(cast, who):
     factories.PersonFactory(last_name="Suchbar", department=cast.department_a)
     url = reverse("rollout:stakeholder_person_options", args=[cast.rollout.pk])
     response = cast.client(who).get(url, {"email": "Suchbar"})
-    _expect(response, _page_expectation(who))
+    expect_status(response, _page_expectation(who))
     if who == "manager":
         assert "Suchbar" in response.text
 
@@ -139,7 +126,7 @@ def test_only_the_manager_changes_an_attitude(cast, sceptic, who):
         reverse("rollout:stakeholder_attitude", args=[sceptic.pk]),
         {"attitude": Attitude.SUPPORTIVE, "note": "Workshop überzeugt"},
     )
-    _expect(response, "redirect" if who == "manager" else _denied(who))
+    expect_status(response, "redirect" if who == "manager" else _denied(who))
     sceptic.refresh_from_db()
     changes = AttitudeChange.objects.filter(stakeholder=sceptic).count()
     if who == "manager":
@@ -156,7 +143,7 @@ def test_only_the_manager_edits_a_stakeholder(cast, sceptic, who):
         reverse("rollout:stakeholder_update", args=[sceptic.pk]),
         {"role": StakeholderRole.DEPARTMENT_HEAD, "influence": 5, "concerns": "Mehr Arbeit"},
     )
-    _expect(response, "redirect" if who == "manager" else _denied(who))
+    expect_status(response, "redirect" if who == "manager" else _denied(who))
     sceptic.refresh_from_db()
     if who == "manager":
         assert (sceptic.influence, sceptic.role) == (5, StakeholderRole.DEPARTMENT_HEAD)
@@ -171,7 +158,7 @@ def test_only_the_manager_thanks_a_champion(cast, champion, who):
     response = cast.client(who).post(
         reverse("rollout:champion_thank", args=[champion.pk]), {"message": "Danke!"}
     )
-    _expect(response, "redirect" if who == "manager" else _denied(who))
+    expect_status(response, "redirect" if who == "manager" else _denied(who))
     assert ChampionThanks.objects.count() == (1 if who == "manager" else 0)
 
 
@@ -182,7 +169,7 @@ def test_only_the_manager_adds_a_stakeholder(cast, who):
         reverse("rollout:stakeholder_add", args=[cast.rollout.pk]),
         {"email": person.email, "role": "employee", "influence": 2, "attitude": 3},
     )
-    _expect(response, "redirect" if who == "manager" else _denied(who))
+    expect_status(response, "redirect" if who == "manager" else _denied(who))
     assert Stakeholder.objects.filter(person=person).count() == (1 if who == "manager" else 0)
     assert AttitudeChange.objects.filter(stakeholder__person=person).count() == (
         1 if who == "manager" else 0

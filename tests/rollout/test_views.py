@@ -8,23 +8,9 @@ from rollout.models import Activity, ActivityStatus, Phase, PhaseKind, PhaseStat
 from rollout.services import activity_create
 from tests import factories
 from tests.conftest import CAST
+from tests.helpers import expect_status
 
 pytestmark = pytest.mark.django_db
-
-LOGIN = "/accounts/login/"
-
-
-def _expect(response, expected: str) -> None:
-    if expected == "login":
-        assert response.status_code == 302
-        assert response["Location"].startswith(LOGIN)
-    elif expected == "ok":
-        assert response.status_code == 200
-    elif expected == "redirect":
-        assert response.status_code == 302
-        assert not response["Location"].startswith(LOGIN)
-    else:
-        assert response.status_code == int(expected)
 
 
 @pytest.mark.parametrize(
@@ -39,7 +25,9 @@ def _expect(response, expected: str) -> None:
     ],
 )
 def test_dashboard_access(cast, who, expected):
-    _expect(cast.client(who).get(reverse("rollout:dashboard", args=[cast.rollout.pk])), expected)
+    expect_status(
+        cast.client(who).get(reverse("rollout:dashboard", args=[cast.rollout.pk])), expected
+    )
 
 
 @pytest.mark.parametrize(
@@ -54,7 +42,7 @@ def test_dashboard_access(cast, who, expected):
     ],
 )
 def test_department_a_access(cast, who, expected):
-    _expect(
+    expect_status(
         cast.client(who).get(reverse("rollout:department_detail", args=[cast.department_a.pk])),
         expected,
     )
@@ -72,7 +60,7 @@ def test_department_a_access(cast, who, expected):
     ],
 )
 def test_rollout_list_access(cast, who, expected):
-    _expect(cast.client(who).get(reverse("rollout:rollout_list")), expected)
+    expect_status(cast.client(who).get(reverse("rollout:rollout_list")), expected)
 
 
 @pytest.mark.parametrize(
@@ -87,7 +75,7 @@ def test_rollout_list_access(cast, who, expected):
     ],
 )
 def test_rollout_create_page_access(cast, who, expected):
-    _expect(cast.client(who).get(reverse("rollout:rollout_create")), expected)
+    expect_status(cast.client(who).get(reverse("rollout:rollout_create")), expected)
 
 
 @pytest.mark.parametrize(
@@ -103,12 +91,14 @@ def test_rollout_create_page_access(cast, who, expected):
 )
 def test_mailbox_access(cast, who, expected, settings):
     settings.MAILERS = {"default": {"BACKEND": "rollout.mailbox.MailboxBackend"}}
-    _expect(cast.client(who).get(reverse("rollout:mailbox")), expected)
+    expect_status(cast.client(who).get(reverse("rollout:mailbox")), expected)
 
 
 @pytest.mark.parametrize("who", CAST)
 def test_me_page(cast, who):
-    _expect(cast.client(who).get(reverse("rollout:me")), "login" if who == "anonymous" else "ok")
+    expect_status(
+        cast.client(who).get(reverse("rollout:me")), "login" if who == "anonymous" else "ok"
+    )
 
 
 @pytest.mark.parametrize(
@@ -124,7 +114,7 @@ def test_me_page(cast, who):
 )
 def test_home_sends_each_role_to_its_page(cast, who, expected):
     response = cast.client(who).get("/")
-    _expect(response, expected)
+    expect_status(response, expected)
     if who == "head_a":
         assert response["Location"] == reverse(
             "rollout:department_detail", args=[cast.department_a.pk]
@@ -152,7 +142,7 @@ def test_completing_an_activity_is_for_the_manager_only(cast, who, expected):
     response = cast.client(who).post(
         reverse("rollout:activity_set_status", args=[activity.pk]), {"status": "done"}
     )
-    _expect(response, expected)
+    expect_status(response, expected)
     activity.refresh_from_db()
     assert (activity.status == ActivityStatus.DONE) is (who == "manager")
 
