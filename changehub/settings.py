@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "simple_history",
     "rollout",
     "guidelines",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -298,10 +299,23 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "default")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 HEARTBEAT_SECONDS = env_int("HEARTBEAT_SECONDS", 60)
+
+# --- Notifications (the outbox) -------------------------------------------------------------
+# The beat hands due notifications to the worker this often.
+NOTIFY_DISPATCH_SECONDS = env_int("NOTIFY_DISPATCH_SECONDS", 60)
+# A failed send is retried with exponential backoff from this delay, this many times in all.
+NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 60)
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 5)
+# A row handed to the worker but neither sent nor failed after this long is handed over again.
+NOTIFY_RECLAIM_SECONDS = env_int("NOTIFY_RECLAIM_SECONDS", 300)
 CELERY_BEAT_SCHEDULE = {
     "scheduler-heartbeat": {
         "task": "rollout.tasks.scheduler_heartbeat",
         "schedule": timedelta(seconds=HEARTBEAT_SECONDS),
+    },
+    "notifications-dispatch": {
+        "task": "notifications.tasks.dispatch_due_notifications",
+        "schedule": timedelta(seconds=NOTIFY_DISPATCH_SECONDS),
     },
 }
 

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class RolloutConfig(AppConfig):
     name = "rollout"
     verbose_name = _("Rollout")
+
+    def ready(self) -> None:
+        from rollout import notices  # noqa: F401  (registers the notification kinds)

@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rollout.models import (
@@ -35,10 +35,18 @@ class QueuedPasswordResetForm(PasswordResetForm):
         return User.objects.filter(email__iexact=email.strip(), is_active=True)
 
     def save(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
-        from rollout.tasks import send_password_reset_email
+        from notifications.services import notification_queue
+        from rollout.notices import PASSWORD_RESET
 
+        # One email per account and minute: a double click or a reload sends one.
+        minute = timezone.now().strftime("%Y%m%d%H%M")
         for user in self.get_users(self.cleaned_data["email"]):
-            transaction.on_commit(lambda pk=user.pk: send_password_reset_email.delay(pk))
+            notification_queue(
+                kind=PASSWORD_RESET,
+                to=user,
+                about=user,
+                dedup_key=f"password_reset:{user.pk}:{minute}",
+            )
 
 
 class DateInput(forms.DateInput):

@@ -354,6 +354,16 @@ class CriterionKind(models.TextChoices):
     ACTIVITIES_DONE = "activities_done", _("Share of the phase's activities done")
     CHAMPION_COVERAGE = "champion_coverage", _("Share of departments with a champion")
     SUPPORT_SHARE = "support_share", _("Share of stakeholders who support the rollout")
+    WORKFLOWS_CONFIRMED = (
+        "workflows_confirmed",
+        _("Share of departments with a confirmed content workflow"),
+    )
+    CONTENT_ON_TIME = "content_on_time", _("Share of content deliveries on time")
+    GUIDELINE_ACKNOWLEDGED = (
+        "guideline_acknowledged",
+        _("Share of people who acknowledged the guideline in force"),
+    )
+    TRAINING_COVERAGE = "training_coverage", _("Share of people trained")
     MANUAL = "manual", _("Checked by hand")
 
 

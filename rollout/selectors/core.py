@@ -230,11 +230,9 @@ def _criterion_state(
         share = Share(part=summary.done, whole=summary.total)
     else:
         signals = signals or RolloutSignals(summary.phase.rollout_id)
-        if criterion.kind == CriterionKind.CHAMPION_COVERAGE:
-            share = signals.champion_coverage
-        elif criterion.kind == CriterionKind.SUPPORT_SHARE:
-            share = signals.support_share
-        else:
+        # Every computed kind is a `RolloutSignals` property of the same name.
+        share = getattr(signals, criterion.kind, None)
+        if not isinstance(share, Share):
             return CriterionState(criterion, None, False)
     return CriterionState(
         criterion,

@@ -1,0 +1,52 @@
+"""What kinds of notification exist. Each app registers its kinds when it is ready (in its
+`notices.py`, imported from `AppConfig.ready`); the outbox renders a row with its kind at the
+moment it is sent, so the message always shows the object as it is then."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.utils.functional import Promise
+
+if TYPE_CHECKING:
+    from notifications.models import Notification
+
+Attachment = tuple[str, bytes | str, str]  # file name, content, MIME type
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    """`template` names templates/emails/<template>.subject.txt, .txt and .html.
+
+    `context(notification)` returns what the templates need beyond the row's own stored
+    `context` (links with fresh tokens, the object with its relations), or None when the
+    notification no longer makes sense (the workflow was confirmed meanwhile, the person left):
+    the row is then cancelled instead of sent. `attachments(notification)` adds files (an .ics).
+    Mandatory kinds (a confirmation the rollout waits for) cannot be unsubscribed.
+    """
+
+    key: str
+    label: str | Promise
+    template: str
+    mandatory: bool = True
+    context: Callable[["Notification"], dict | None] | None = None
+    attachments: Callable[["Notification"], list[Attachment]] | None = None
+
+
+_KINDS: dict[str, NotificationKind] = {}
+
+
+def register(kind: NotificationKind) -> NotificationKind:
+    existing = _KINDS.get(kind.key)
+    if existing is not None and existing != kind:
+        raise ValueError(f"Notification kind {kind.key!r} is registered twice.")
+    _KINDS[kind.key] = kind
+    return kind
+
+
+def get_kind(key: str) -> NotificationKind | None:
+    return _KINDS.get(key)
+
+
+def all_kinds() -> list[NotificationKind]:
+    return sorted(_KINDS.values(), key=lambda kind: kind.key)
