@@ -7,6 +7,7 @@ nothing beyond the project's own dependencies. The pure functions at the top (`p
 """
 
 import http.client
+import json
 import math
 import os
 import random
@@ -98,6 +99,21 @@ def results_build(
     if extra:
         results.update(extra)
     return results
+
+
+def results_merge(path: Path, values: dict) -> dict:
+    """Write `values` into the results file at `path`, keeping what other benchmarks wrote
+    there (each bench command owns its own keys). Returns the whole document."""
+    try:
+        document = json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        document = {}
+    if not isinstance(document, dict):
+        document = {}
+    document.update(values)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    return document
 
 
 def results_table(results: dict, *, mode: str = "users") -> str:

@@ -22,7 +22,6 @@ requested in this process to count its SQL queries and split its time into SQL a
 """
 
 import datetime
-import json
 import logging
 import os
 import shutil
@@ -45,6 +44,7 @@ from rollout.management.bench import (
     machine_info,
     page_stats,
     results_build,
+    results_merge,
     results_table,
     run_load,
     sign_in,
@@ -218,7 +218,7 @@ class Command(BaseCommand):
                 ],
             },
         )
-        out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+        results_merge(out, results)
         self._report(results, runs, out)
 
     # -- database ------------------------------------------------------------------------
