@@ -1,0 +1,147 @@
+"""Forms of the guidelines: a guideline, a version's text, approval, publishing, questions,
+the acknowledgment (with the comprehension check) and recording it on someone's behalf."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from guidelines.models import ComprehensionQuestion
+from rollout.models import Department
+
+MARKDOWN_HELP = _(
+    "Markdown. Each heading (# Heading) starts a section; the comparison between versions "
+    "works section by section."
+)
+
+
+class GuidelineForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=160)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    body = forms.CharField(
+        label=_("Text of the first version"),
+        help_text=MARKDOWN_HELP,
+        widget=forms.Textarea(attrs={"rows": 18}),
+    )
+
+
+class VersionForm(forms.Form):
+    body = forms.CharField(
+        label=_("Text"), help_text=MARKDOWN_HELP, widget=forms.Textarea(attrs={"rows": 22})
+    )
+    change_summary = forms.CharField(
+        label=_("Change summary"),
+        required=False,
+        help_text=_("In one or two sentences: what is new in this version."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    effective_date = forms.DateField(
+        label=_("Effective from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class ApproveForm(forms.Form):
+    approved_on = forms.DateField(
+        label=_("Approved by the works council on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    works_agreement_reference = forms.CharField(
+        label=_("Works agreement reference"),
+        max_length=120,
+        help_text=_("For example “BV 2026/03 Social Media”."),
+    )
+
+    def clean_approved_on(self):
+        value = self.cleaned_data["approved_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The approval cannot be in the future."))
+        return value
+
+
+class PublishForm(forms.Form):
+    SCOPE_CHOICES = [("all", _("Everyone")), ("departments", _("Chosen departments"))]
+    scope = forms.ChoiceField(
+        label=_("Who must acknowledge it"),
+        choices=SCOPE_CHOICES,
+        initial="all",
+        widget=forms.RadioSelect,
+    )
+    departments = forms.ModelMultipleChoiceField(
+        label=_("Departments"),
+        queryset=Department.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    acknowledge_by = forms.DateField(
+        label=_("Acknowledge by"),
+        required=False,
+        help_text=_(
+            "Empty: two weeks from today. Afterwards, missing acknowledgments are overdue."
+        ),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("scope") == "departments" and not data.get("departments"):
+            self.add_error("departments", _("Choose at least one department."))
+        value = data.get("acknowledge_by")
+        if value and value < timezone.localdate():
+            self.add_error("acknowledge_by", _("The date must not be in the past."))
+        return data
+
+
+class QuestionForm(forms.Form):
+    text = forms.CharField(label=_("Question"), max_length=300)
+    choices = forms.CharField(
+        label=_("Answers"),
+        help_text=_("One answer per line, at least two."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    correct_choice = forms.IntegerField(
+        label=_("Number of the right answer"), min_value=1, max_value=10, initial=1
+    )
+
+    def clean(self):
+        data = super().clean()
+        lines = [line.strip() for line in data.get("choices", "").splitlines() if line.strip()]
+        if data.get("choices") is not None and len(lines) < 2:
+            self.add_error("choices", _("Give at least two answers, one per line."))
+        correct = data.get("correct_choice")
+        if correct and lines and correct > len(lines):
+            self.add_error("correct_choice", _("There is no answer with this number."))
+        data["choice_list"] = lines
+        return data
+
+
+class AcknowledgeForm(forms.Form):
+    """The button, and one radio group per comprehension question (answers by index)."""
+
+    def __init__(self, *args, questions: list[ComprehensionQuestion], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for question in questions:
+            self.fields[f"q{question.pk}"] = forms.TypedChoiceField(
+                label=question.text,
+                choices=[(str(index), choice) for index, choice in enumerate(question.choices)],
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Choose an answer.")},
+            )
+
+    def answers(self) -> dict[int, int | None]:
+        return {q.pk: self.cleaned_data.get(f"q{q.pk}") for q in self.questions}
+
+    def mark_wrong(self, wrong: list[ComprehensionQuestion]) -> None:
+        for question in wrong:
+            self.add_error(f"q{question.pk}", _("This is not right yet."))
+
+
+class OnBehalfForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        help_text=_("For example “signed the paper form on 3 March, filed by HR”."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -1,0 +1,81 @@
+"""The notification kinds of the guidelines app (see notifications.kinds)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from notifications.kinds import NotificationKind, register
+from notifications.models import Notification
+
+GUIDELINE_ACK_REQUEST = "guideline_ack_request"
+GUIDELINE_ACK_LINK = "guideline_ack_link"
+
+
+def _acknowledgment_context(notification: Notification) -> dict | None:
+    """The personal link is signed when the mail is sent, so it is valid for its full time.
+    Nothing is sent when the person has acknowledged meanwhile, left, or the version is no
+    longer in force (the next version sends its own request)."""
+    from guidelines.models import AcknowledgmentRequest, VersionStatus
+    from guidelines.services.guidelines import ack_url, link_max_age
+
+    request = (
+        AcknowledgmentRequest.objects.select_related("version__guideline", "person")
+        .filter(
+            version_id=notification.context.get("version_id"),
+            person_id=notification.context.get("person_id"),
+        )
+        .first()
+    )
+    if request is None or not request.person.is_active:
+        return None
+    version = request.version
+    if version.status != VersionStatus.PUBLISHED:
+        return None
+    if hasattr(request, "acknowledgment"):
+        return None
+    return {
+        "version": version,
+        "guideline": version.guideline,
+        "person": request.person,
+        "is_update": version.supersedes_id is not None,
+        "ack_url": ack_url(person_id=request.person_id, version_id=version.pk),
+        "valid_days": link_max_age().days,
+    }
+
+
+register(
+    NotificationKind(
+        key=GUIDELINE_ACK_REQUEST,
+        label=_("Guideline to acknowledge"),
+        template="guideline_ack_request",
+        context=_acknowledgment_context,
+    )
+)
+register(
+    NotificationKind(
+        key=GUIDELINE_ACK_LINK,
+        label=_("Fresh guideline link"),
+        template="guideline_ack_link",
+        context=_acknowledgment_context,
+        immediate=True,  # asked for from an expired link: the person is waiting for it
+    )
+)
+
+# --- Training sessions (the callbacks live in guidelines.training_emails) -------------------
+
+from guidelines import training_emails  # noqa: E402
+
+for _key, _label, _context, _attachments in (
+    ("training_invitation", _("Training invitation"), training_emails.invitation_context, True),
+    ("training_promoted", _("Seat from the waitlist"), training_emails.promoted_context, True),
+    ("training_cancelled", _("Training cancelled"), training_emails.cancelled_context, True),
+    ("training_feedback", _("Training feedback"), training_emails.feedback_context, False),
+    ("training_trainer", _("Training to give"), training_emails.trainer_context, False),
+):
+    register(
+        NotificationKind(
+            key=_key,
+            label=_label,
+            template=_key,
+            context=_context,
+            attachments=training_emails.calendar_attachments if _attachments else None,
+        )
+    )

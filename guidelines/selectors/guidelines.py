@@ -1,0 +1,329 @@
+"""Reads of the guidelines: the list, a version with its questions, the acknowledgment page,
+the compliance report, and the shares the dashboard, gates and readiness heatmap show. Each
+runs a fixed number of queries, whatever the number of people."""
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from guidelines.markdown import CHANGED, SectionChange, section_diff
+from guidelines.models import (
+    Acknowledgment,
+    AcknowledgmentRequest,
+    Guideline,
+    GuidelineVersion,
+    VersionStatus,
+)
+
+# The compliance page lists at most this many people missing; the CSV has all of them.
+MISSING_LIST_LIMIT = 200
+
+
+def guideline_list() -> list[Guideline]:
+    """Every guideline with its versions (newest first) as `version_list`: 2 queries."""
+    return list(
+        Guideline.objects.prefetch_related(
+            Prefetch(
+                "versions",
+                queryset=GuidelineVersion.objects.order_by("-number"),
+                to_attr="version_list",
+            )
+        ).order_by("title")
+    )
+
+
+def version_detail(*, queryset: QuerySet[GuidelineVersion], pk: int) -> GuidelineVersion:
+    """A version with its guideline, questions and scope departments: 3 queries. Raises
+    GuidelineVersion.DoesNotExist."""
+    return (
+        queryset.select_related("guideline", "published_by", "supersedes")
+        .prefetch_related("questions", "scope_departments")
+        .get(pk=pk)
+    )
+
+
+def version_previous(*, version: GuidelineVersion) -> GuidelineVersion | None:
+    """The version this one is compared with: the one it superseded, or else the latest
+    version before it that was in force (1 query)."""
+    if version.supersedes_id:
+        return GuidelineVersion.objects.filter(pk=version.supersedes_id).first()
+    return (
+        GuidelineVersion.objects.filter(
+            guideline_id=version.guideline_id,
+            number__lt=version.number,
+            status__in=[VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED],
+        )
+        .order_by("-number")
+        .first()
+    )
+
+
+def version_current(*, guideline_id: int) -> GuidelineVersion | None:
+    return GuidelineVersion.objects.filter(
+        guideline_id=guideline_id, status=VersionStatus.PUBLISHED
+    ).first()
+
+
+# --- The acknowledgment page -------------------------------------------------------------------
+
+
+@dataclass
+class AcknowledgmentPage:
+    """What a person sees behind their link."""
+
+    request: AcknowledgmentRequest
+    version: GuidelineVersion
+    acknowledgment: Acknowledgment | None
+    changes: list[SectionChange]  # for a re-acknowledgment: the changed sections, first
+    questions: list
+
+    @property
+    def is_update(self) -> bool:
+        return bool(self.changes)
+
+
+def acknowledgment_request_for(*, person_id: int, version_id: int) -> AcknowledgmentRequest | None:
+    """The person's request for the version, with version, guideline, person and the
+    acknowledgment if any: 1 query. None when the person is not in the version's scope."""
+    found = list(
+        AcknowledgmentRequest.objects.select_related(
+            "version__guideline", "person", "acknowledgment"
+        )
+        .filter(person_id=person_id, version_id=version_id)
+        .order_by()[:1]
+    )
+    return found[0] if found else None
+
+
+def acknowledgment_page(*, request: AcknowledgmentRequest) -> AcknowledgmentPage:
+    """The page behind the link: 1 more query (the questions; none when acknowledged), and
+    the first time a process shows an update, 1 for the text it replaced."""
+    version = request.version
+    try:
+        acknowledgment = request.acknowledgment
+    except Acknowledgment.DoesNotExist:
+        acknowledgment = None
+    changes: list[SectionChange] = []
+    if version.supersedes_id is not None and acknowledgment is None:
+        changes = [change for change in _cached_diff(version) if change.is_change]
+    questions = list(version.questions.all()) if acknowledgment is None else []
+    return AcknowledgmentPage(
+        request=request,
+        version=version,
+        acknowledgment=acknowledgment,
+        changes=changes,
+        questions=questions,
+    )
+
+
+_DIFF_CACHE: dict[tuple, list[SectionChange]] = {}
+
+
+def _cached_diff(new: GuidelineVersion) -> list[SectionChange]:
+    """A published text does not change, nor does the one it superseded: their diff (with
+    its rendered HTML) is made once per process, loading the old text only then (1 query)."""
+    key = (new.pk, new.supersedes_id, new.updated_at, new.body)
+    diff = _DIFF_CACHE.get(key)
+    if diff is None:
+        old = GuidelineVersion.objects.only("body").get(pk=new.supersedes_id)
+        if len(_DIFF_CACHE) > 64:
+            _DIFF_CACHE.clear()
+        diff = section_diff(old.body, new.body)
+        _DIFF_CACHE[key] = diff
+    return diff
+
+
+def version_diff(*, old: GuidelineVersion, new: GuidelineVersion) -> list[SectionChange]:
+    return section_diff(old.body, new.body)
+
+
+def changed_count(changes: list[SectionChange]) -> int:
+    return sum(1 for change in changes if change.kind == CHANGED)
+
+
+# --- Compliance ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ComplianceRow:
+    """Acknowledged, pending and overdue for one department (or overall: `department_id`
+    None and `name` empty)."""
+
+    department_id: int | None
+    name: str
+    total: int = 0
+    acknowledged: int = 0
+    pending: int = 0
+    overdue: int = 0
+
+    @property
+    def percent(self) -> int:
+        return 100 * self.acknowledged // self.total if self.total else 0
+
+
+@dataclass
+class ComplianceReport:
+    version: GuidelineVersion
+    overall: ComplianceRow
+    departments: list[ComplianceRow]
+    missing: list[AcknowledgmentRequest]  # the first MISSING_LIST_LIMIT, by department and name
+    missing_total: int
+    department_id: int | None  # the filter, if any
+    is_overdue: bool
+    today: datetime.date = field(default_factory=timezone.localdate)
+
+
+def _acknowledged() -> Exists:
+    return Exists(Acknowledgment.objects.filter(request_id=OuterRef("pk")))
+
+
+def compliance_report(
+    *,
+    version: GuidelineVersion,
+    department_id: int | None = None,
+    department_ids: list[int] | None = None,
+    today: datetime.date | None = None,
+) -> ComplianceReport:
+    """Per department and overall, and the people still missing (optionally of one
+    department), of everyone or of `department_ids` only: 2 queries, whatever the number of
+    people and departments."""
+    today = today or timezone.localdate()
+    overdue = version.is_overdue(today)
+    requests = AcknowledgmentRequest.objects.filter(version=version)
+    if department_ids is not None:
+        requests = requests.filter(person__department_id__in=department_ids)
+    grouped = (
+        requests.order_by()
+        .values("person__department_id", "person__department__name")
+        .annotate(
+            total=Count("pk"),
+            acknowledged=Count("pk", filter=Q(acknowledgment__isnull=False)),
+        )
+    )
+    rows: list[ComplianceRow] = []
+    overall = ComplianceRow(department_id=None, name="")
+    for entry in grouped:
+        total, done = entry["total"], entry["acknowledged"]
+        row = ComplianceRow(
+            department_id=entry["person__department_id"],
+            name=entry["person__department__name"] or "",
+            total=total,
+            acknowledged=done,
+            pending=0 if overdue else total - done,
+            overdue=total - done if overdue else 0,
+        )
+        rows.append(row)
+        overall.total += row.total
+        overall.acknowledged += row.acknowledged
+        overall.pending += row.pending
+        overall.overdue += row.overdue
+    rows.sort(key=lambda row: (row.department_id is None, row.name.casefold()))
+    missing_qs = (
+        requests.filter(acknowledgment__isnull=True)
+        .select_related("person", "person__department")
+        .order_by("person__department__name", "person__last_name", "person__first_name", "pk")
+    )
+    if department_id is not None:
+        missing_qs = missing_qs.filter(person__department_id=department_id)
+        missing_total = next(
+            (row.total - row.acknowledged for row in rows if row.department_id == department_id),
+            0,
+        )
+    else:
+        missing_total = overall.total - overall.acknowledged
+    return ComplianceReport(
+        version=version,
+        overall=overall,
+        departments=rows,
+        missing=list(missing_qs[:MISSING_LIST_LIMIT]) if missing_total else [],
+        missing_total=missing_total,
+        department_id=department_id,
+        is_overdue=overdue,
+        today=today,
+    )
+
+
+def compliance_csv_rows(
+    *, version: GuidelineVersion, department_ids: list[int] | None = None
+) -> Iterator[AcknowledgmentRequest]:
+    """Every request of the version (of everyone, or of `department_ids`) with person,
+    department and acknowledgment, streamed (1 query)."""
+    requests = AcknowledgmentRequest.objects.filter(version=version)
+    if department_ids is not None:
+        requests = requests.filter(person__department_id__in=department_ids)
+    return (
+        requests.select_related("person", "person__department", "acknowledgment")
+        .order_by("person__department__name", "person__last_name", "person__first_name", "pk")
+        .iterator(chunk_size=2000)
+    )
+
+
+# --- Shares for the dashboard, the gates and the readiness heatmap -----------------------------
+
+
+def _in_force_requests() -> QuerySet[AcknowledgmentRequest]:
+    return AcknowledgmentRequest.objects.filter(
+        version__status=VersionStatus.PUBLISHED, person__is_active=True
+    )
+
+
+def acknowledged_counts() -> tuple[int, int]:
+    """(acknowledged, asked) over the versions in force, active people only: 1 query."""
+    counts = (
+        _in_force_requests()
+        .order_by()
+        .aggregate(whole=Count("pk"), part=Count("pk", filter=Q(acknowledgment__isnull=False)))
+    )
+    return counts["part"], counts["whole"]
+
+
+def acknowledged_by_department(
+    *, department_ids: list[int] | None = None
+) -> dict[int, tuple[int, int]]:
+    """Department id -> (acknowledged, asked) over the versions in force (of the given
+    departments, or all): 1 grouped query."""
+    requests = _in_force_requests().filter(person__department__isnull=False)
+    if department_ids is not None:
+        requests = requests.filter(person__department_id__in=department_ids)
+    grouped = (
+        requests.order_by()
+        .values("person__department_id")
+        .annotate(whole=Count("pk"), part=Count("pk", filter=Q(acknowledgment__isnull=False)))
+    )
+    return {entry["person__department_id"]: (entry["part"], entry["whole"]) for entry in grouped}
+
+
+def pending_for_person(*, person_id: int) -> list[AcknowledgmentRequest]:
+    """The versions in force the person has still to acknowledge: 1 query."""
+    return list(
+        AcknowledgmentRequest.objects.filter(
+            person_id=person_id,
+            version__status=VersionStatus.PUBLISHED,
+            acknowledgment__isnull=True,
+        )
+        .select_related("version__guideline")
+        .order_by("version__acknowledge_by", "pk")
+    )
+
+
+__all__ = [
+    "MISSING_LIST_LIMIT",
+    "AcknowledgmentPage",
+    "ComplianceReport",
+    "ComplianceRow",
+    "acknowledged_by_department",
+    "acknowledged_counts",
+    "acknowledgment_page",
+    "acknowledgment_request_for",
+    "compliance_csv_rows",
+    "compliance_report",
+    "guideline_list",
+    "pending_for_person",
+    "version_current",
+    "version_detail",
+    "version_diff",
+    "version_previous",
+]
