@@ -1,12 +1,41 @@
 from django.contrib import admin
 
-from notifications.models import Notification
+from notifications.models import (
+    DepartmentChannel,
+    Notification,
+    ReminderRule,
+    ReminderSettings,
+    Unsubscription,
+)
 
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["kind", "recipient_email", "state", "due_at", "attempts", "sent_at"]
-    list_filter = ["state", "kind"]
+    list_display = ["kind", "channel", "recipient_email", "state", "due_at", "attempts", "sent_at"]
+    list_filter = ["state", "kind", "channel", "via_digest"]
     search_fields = ["recipient_email", "recipient_name", "dedup_key"]
-    raw_id_fields = ["person", "user"]
+    raw_id_fields = ["person", "user", "digest"]
     readonly_fields = ["created_at", "sent_at", "claimed_at", "attempts", "last_error"]
+
+
+@admin.register(ReminderRule)
+class ReminderRuleAdmin(admin.ModelAdmin):
+    list_display = ["rollout", "key", "enabled", "first_after_days", "every_days", "max_count"]
+    list_filter = ["key", "enabled"]
+
+
+@admin.register(Unsubscription)
+class UnsubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["email", "kind", "created_at"]
+    search_fields = ["email"]
+
+
+@admin.register(DepartmentChannel)
+class DepartmentChannelAdmin(admin.ModelAdmin):
+    list_display = ["department", "kind", "enabled", "updated_at"]
+    list_filter = ["kind", "enabled"]
+
+
+@admin.register(ReminderSettings)
+class ReminderSettingsAdmin(admin.ModelAdmin):
+    list_display = ["rollout", "holiday_state"]

@@ -1,15 +1,19 @@
 """Renders an outbox row into an email, in the recipient's language and time zone."""
 
-import zoneinfo
 from email.utils import formataddr
 
 from django.conf import settings
+from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
-from notifications.kinds import get_kind
+from notifications.kinds import NotificationKind, get_kind
 from notifications.models import Notification
+from notifications.policy import zone_of
+
+UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 
 
 class NotificationObsolete(Exception):
@@ -22,31 +26,63 @@ def notification_message(notification: Notification) -> EmailMultiAlternatives:
     kind = get_kind(notification.kind)
     if kind is None:
         raise LookupError(f"Unknown notification kind {notification.kind!r}.")
-    try:
-        zone = zoneinfo.ZoneInfo(notification.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    with translation.override(notification.language), timezone.override(zone):
-        extra = kind.context(notification) if kind.context else {}
-        if extra is None:
-            raise NotificationObsolete(notification.kind)
-        context = {
-            "site_url": settings.SITE_URL,
-            "notification": notification,
-            "recipient_name": notification.recipient_name,
-            **notification.context,
-            **extra,
-        }
-        name = kind.template
-        subject = " ".join(render_to_string(f"emails/{name}.subject.txt", context).split())
-        text = render_to_string(f"emails/{name}.txt", context)
-        html = render_to_string(f"emails/{name}.html", context)
+    unsubscribe_url = None if kind.mandatory else unsubscribe_link(notification)
+    with (
+        translation.override(notification.language),
+        timezone.override(zone_of(notification.time_zone)),
+    ):
+        subject, text, html = render_parts(kind, notification, unsubscribe_url=unsubscribe_url)
         attachments = kind.attachments(notification) if kind.attachments else []
     to = formataddr((notification.recipient_name, notification.recipient_email))
-    message = EmailMultiAlternatives(
-        subject=subject, body=text, to=[to], headers={"Message-ID": notification.message_id}
-    )
+    headers = {"Message-ID": notification.message_id}
+    if unsubscribe_url:
+        # RFC 2369 and RFC 8058: mail programs show an "Unsubscribe" button that POSTs here.
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[to], headers=headers)
     message.attach_alternative(html, "text/html")
     for filename, content, mimetype in attachments:
         message.attach(filename, content, mimetype)
     return message
+
+
+def render_parts(
+    kind: NotificationKind, notification: Notification, *, unsubscribe_url: str | None = None
+) -> tuple[str, str, str]:
+    """Subject, text and HTML of `notification`, in the active language and time zone."""
+    extra = kind.context(notification) if kind.context else {}
+    if extra is None:
+        raise NotificationObsolete(notification.kind)
+    context = {
+        "site_url": settings.SITE_URL,
+        "notification": notification,
+        "recipient_name": notification.recipient_name,
+        "unsubscribe_url": unsubscribe_url,
+        **notification.context,
+        **extra,
+    }
+    name = kind.template
+    subject = " ".join(render_to_string(f"emails/{name}.subject.txt", context).split())
+    text = render_to_string(f"emails/{name}.txt", context)
+    html = render_to_string(f"emails/{name}.html", context)
+    return subject, text, html
+
+
+def unsubscribe_token(email: str, kind: str) -> str:
+    return signing.dumps({"e": email.lower(), "k": kind}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def unsubscribe_link(notification: Notification) -> str:
+    token = unsubscribe_token(notification.recipient_email, notification.kind)
+    return settings.SITE_URL + reverse("notifications:unsubscribe", args=[token])
+
+
+def unsubscribe_target(token: str) -> tuple[str, str] | None:
+    """(email, kind) of an unsubscribe token, or None when it was not made by us."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not data.get("e") or not data.get("k"):
+        return None
+    return str(data["e"]), str(data["k"])

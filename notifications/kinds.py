@@ -22,7 +22,13 @@ class NotificationKind:
     `context` (links with fresh tokens, the object with its relations), or None when the
     notification no longer makes sense (the workflow was confirmed meanwhile, the person left):
     the row is then cancelled instead of sent. `attachments(notification)` adds files (an .ics).
-    Mandatory kinds (a confirmation the rollout waits for) cannot be unsubscribed.
+    Mandatory kinds (a confirmation the rollout waits for) cannot be unsubscribed: a recipient
+    who asks to stop them gets them in the daily digest instead. Optional kinds carry a
+    `List-Unsubscribe` header.
+
+    `digestible` kinds (reminders) always wait for the recipient's daily digest instead of being
+    sent one by one. `immediate` kinds (a password reset the person is waiting for) skip the
+    quiet hours, the weekly cap and the digest.
     """
 
     key: str
@@ -31,6 +37,8 @@ class NotificationKind:
     mandatory: bool = True
     context: Callable[["Notification"], dict | None] | None = None
     attachments: Callable[["Notification"], list[Attachment]] | None = None
+    digestible: bool = False
+    immediate: bool = False
 
 
 _KINDS: dict[str, NotificationKind] = {}

@@ -15,6 +15,12 @@ class NotificationState(models.TextChoices):
     SENT = "sent", _("sent")
     FAILED = "failed", _("failed")
     CANCELLED = "cancelled", _("cancelled")
+    DIGESTED = "digested", _("sent in the digest")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    WEBHOOK = "webhook", _("Chat channel")
 
 
 class Notification(models.Model):
@@ -22,6 +28,9 @@ class Notification(models.Model):
     notification twice (a double click, a retried request, two beats) finds the first row."""
 
     kind = models.CharField(_("kind"), max_length=64)
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=Channel.choices, default=Channel.EMAIL
+    )
     dedup_key = models.CharField(_("deduplication key"), max_length=255, unique=True)
     recipient_email = models.EmailField(_("recipient"))
     recipient_name = models.CharField(_("recipient name"), max_length=170, blank=True)
@@ -60,6 +69,19 @@ class Notification(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     claimed_at = models.DateTimeField(_("handed to the worker"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    via_digest = models.BooleanField(
+        _("in the daily digest"),
+        default=False,
+        help_text=_("Delivered as part of the recipient's daily digest, not on its own."),
+    )
+    digest = models.ForeignKey(
+        "self",
+        verbose_name=_("digest"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="items",
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -75,6 +97,11 @@ class Notification(models.Model):
             models.Index(fields=["content_type", "object_id"], name="notification_about"),
             models.Index(fields=["person", "-due_at"], name="notification_person"),
             models.Index(fields=["state", "-due_at"], name="notification_state"),
+            models.Index(
+                fields=["recipient_email", "sent_at"],
+                condition=models.Q(state="sent"),
+                name="notification_sent_to",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -90,3 +117,132 @@ class Notification(models.Model):
     def message_id(self) -> str:
         """The same Message-ID every time this row is sent, so duplicates are recognisable."""
         return f"<notification-{self.pk}@changehub>"
+
+
+class Unsubscription(models.Model):
+    """A recipient's wish not to get one kind of mail any more. For a mandatory kind it means
+    "only in my daily digest" instead: those mails cannot be switched off."""
+
+    email = models.EmailField(_("email address"))
+    kind = models.CharField(_("kind"), max_length=64)
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("unsubscription")
+        verbose_name_plural = _("unsubscriptions")
+        constraints = [
+            models.UniqueConstraint(fields=["email", "kind"], name="unsubscription_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ✕ {self.kind}"
+
+
+class ReminderRule(models.Model):
+    """A rollout's settings for one reminder rule (see notifications.rules). Without a row the
+    rule's defaults apply."""
+
+    rollout = models.ForeignKey(
+        "rollout.Rollout",
+        verbose_name=_("rollout"),
+        on_delete=models.CASCADE,
+        related_name="reminder_rules",
+    )
+    key = models.CharField(_("rule"), max_length=64)
+    enabled = models.BooleanField(_("active"), default=True)
+    first_after_days = models.PositiveSmallIntegerField(_("first reminder after (days)"))
+    every_days = models.PositiveSmallIntegerField(_("then every (days)"))
+    max_count = models.PositiveSmallIntegerField(_("at most (reminders)"))
+    escalate = models.BooleanField(_("escalate after the last reminder"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("reminder rule")
+        verbose_name_plural = _("reminder rules")
+        constraints = [
+            models.UniqueConstraint(fields=["rollout", "key"], name="reminder_rule_unique"),
+            models.CheckConstraint(
+                condition=models.Q(every_days__gte=1), name="reminder_rule_every_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_count__gte=1), name="reminder_rule_max_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rollout_id}: {self.key}"
+
+
+class FederalState(models.TextChoices):
+    """German federal states, for their public holidays (codes of the `holidays` package)."""
+
+    BW = "BW", "Baden-Württemberg"
+    BY = "BY", "Bayern"
+    BE = "BE", "Berlin"
+    BB = "BB", "Brandenburg"
+    HB = "HB", "Bremen"
+    HH = "HH", "Hamburg"
+    HE = "HE", "Hessen"
+    MV = "MV", "Mecklenburg-Vorpommern"
+    NI = "NI", "Niedersachsen"
+    NW = "NW", "Nordrhein-Westfalen"
+    RP = "RP", "Rheinland-Pfalz"
+    SL = "SL", "Saarland"
+    SN = "SN", "Sachsen"
+    ST = "ST", "Sachsen-Anhalt"
+    SH = "SH", "Schleswig-Holstein"
+    TH = "TH", "Thüringen"
+
+
+class ReminderSettings(models.Model):
+    """Settings of a rollout that hold for all its reminders: whose public holidays are quiet
+    days (empty: NOTIFY_HOLIDAY_STATE)."""
+
+    rollout = models.OneToOneField(
+        "rollout.Rollout",
+        verbose_name=_("rollout"),
+        on_delete=models.CASCADE,
+        related_name="reminder_settings",
+    )
+    holiday_state = models.CharField(
+        _("public holidays of"),
+        max_length=2,
+        choices=FederalState.choices,
+        blank=True,
+        help_text=_("No reminders go out on this federal state's public holidays."),
+    )
+
+    class Meta:
+        verbose_name = _("reminder settings")
+        verbose_name_plural = _("reminder settings")
+
+    def __str__(self) -> str:
+        return f"{self.rollout_id}: {self.holiday_state or '-'}"
+
+
+class WebhookKind(models.TextChoices):
+    TEAMS = "teams", _("Microsoft Teams")
+    SLACK = "slack", _("Slack")
+
+
+class DepartmentChannel(models.Model):
+    """A department's chat channel (Teams or Slack incoming webhook) for department-wide
+    summaries. Off until the manager switches it on."""
+
+    department = models.OneToOneField(
+        "rollout.Department",
+        verbose_name=_("department"),
+        on_delete=models.CASCADE,
+        related_name="chat_channel",
+    )
+    kind = models.CharField(_("service"), max_length=16, choices=WebhookKind.choices)
+    url = models.URLField(_("incoming webhook address"), max_length=500)
+    enabled = models.BooleanField(_("active"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("department chat channel")
+        verbose_name_plural = _("department chat channels")
+
+    def __str__(self) -> str:
+        return f"{self.department_id}: {self.get_kind_display()}"

@@ -1,9 +1,10 @@
-"""Celery tasks of the outbox: the beat's dispatcher and the sender. Both are safe to run
-twice and at the same time."""
+"""Celery tasks of the outbox: the beat's dispatcher, the sender, the reminder scan and the
+department summaries. All are safe to run twice and at the same time."""
 
 from celery import shared_task
 
-from notifications import services
+from notifications import services, webhooks
+from notifications.rules.scan import reminders_scan
 
 
 @shared_task
@@ -14,3 +15,13 @@ def dispatch_due_notifications() -> int:
 @shared_task
 def send_notifications(ids: list[int]) -> int:
     return services.notifications_send(ids=ids)
+
+
+@shared_task
+def scan_reminders() -> int:
+    return reminders_scan()
+
+
+@shared_task
+def queue_department_summaries() -> int:
+    return webhooks.department_summaries_queue()

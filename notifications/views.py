@@ -1,0 +1,188 @@
+"""The manager's notification pages (log, queue, failed ones with retry, reminder rules) and
+the public unsubscribe page that optional mails link to."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from notifications import selectors, services
+from notifications.emails import unsubscribe_target
+from notifications.forms import DepartmentChannelForm, ReminderRuleForm, ReminderSettingsForm
+from notifications.kinds import get_kind
+from notifications.models import (
+    DepartmentChannel,
+    FederalState,
+    Notification,
+    ReminderRule,
+    Unsubscription,
+)
+from notifications.rules import all_rules
+from rollout.models import Department, Person, Rollout
+
+OUTBOX_TEMPLATE = "notifications/outbox.html"
+RULES_TEMPLATE = "notifications/rules.html"
+UNSUBSCRIBE_TEMPLATE = "notifications/unsubscribe.html"
+CHANNELS_TEMPLATE = "notifications/channels.html"
+
+
+def _require_manager_page(request: HttpRequest) -> None:
+    if not request.user.is_manager:
+        raise Http404
+
+
+@require_GET
+@login_required
+def outbox(request: HttpRequest) -> HttpResponse:
+    """Failed notifications with retry, the queue of what is due next and the log; with
+    `?person=<id>` only those of one person."""
+    _require_manager_page(request)
+    person = None
+    if request.GET.get("person", "").isdigit():
+        person = get_object_or_404(Person, pk=int(request.GET["person"]))
+    context = {"person": person, **selectors.outbox_overview(person_id=person and person.pk)}
+    return render(request, OUTBOX_TEMPLATE, context)
+
+
+@require_POST
+@login_required
+def notification_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a failed notification again (a second click changes nothing)."""
+    if not request.user.is_manager:
+        raise PermissionDenied
+    notification = get_object_or_404(Notification, pk=pk)
+    if services.notification_retry(notification=notification):
+        messages.success(request, _("The notification is queued again."))
+    else:
+        messages.info(request, _("This notification is not failed (any more)."))
+    if request.htmx:
+        notification.refresh_from_db()
+        return render(request, f"{OUTBOX_TEMPLATE}#retried", {"notification": notification})
+    return redirect("notifications:outbox")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def reminder_rules(request: HttpRequest, pk: int) -> HttpResponse:
+    """The reminder rules of a rollout, each with its defaults until the manager saves it."""
+    if request.method == "POST" and not request.user.is_manager:
+        raise PermissionDenied
+    _require_manager_page(request)
+    from notifications.rules.scan import (
+        holiday_state_of,
+        reminder_rule_save,
+        reminder_settings_save,
+    )
+
+    rollout = get_object_or_404(Rollout.objects.select_related("reminder_settings"), pk=pk)
+    posted = request.POST.get("rule") if request.method == "POST" else None
+    settings_form = ReminderSettingsForm(
+        request.POST if posted == "_settings" else None,
+        initial={"holiday_state": holiday_state_of(rollout)},
+        prefix="settings",
+    )
+    if posted == "_settings" and settings_form.is_valid():
+        reminder_settings_save(
+            rollout=rollout, holiday_state=settings_form.cleaned_data["holiday_state"]
+        )
+        messages.success(request, _("The reminder settings are saved."))
+        return redirect("notifications:rules", pk=rollout.pk)
+    saved = {row.key: row for row in ReminderRule.objects.filter(rollout=rollout)}
+    forms = []
+    for source in all_rules():
+        instance = saved.get(source.key)
+        if instance is None:
+            d = source.defaults
+            instance = ReminderRule(
+                rollout=rollout,
+                key=source.key,
+                first_after_days=d.first_after_days,
+                every_days=d.every_days,
+                max_count=d.max_count,
+                escalate=d.escalate,
+            )
+        bound = posted == source.key
+        form = ReminderRuleForm(
+            request.POST if bound else None, instance=instance, prefix=source.key
+        )
+        forms.append((source, form))
+        if bound and form.is_valid():
+            reminder_rule_save(rollout=rollout, key=source.key, values=form.cleaned_data)
+            messages.success(request, _("The reminder rule is saved."))
+            return redirect("notifications:rules", pk=rollout.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {
+        "rollout": rollout,
+        "forms": forms,
+        "settings_form": settings_form,
+        "default_state": FederalState(settings.NOTIFY_HOLIDAY_STATE).label
+        if settings.NOTIFY_HOLIDAY_STATE in FederalState.values
+        else "",
+    }
+    return render(request, RULES_TEMPLATE, context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def department_channels(request: HttpRequest) -> HttpResponse:
+    """Each department's Teams/Slack channel for the department-wide summaries (2 queries);
+    POST with `department` saves one department's channel."""
+    if request.method == "POST" and not request.user.is_manager:
+        raise PermissionDenied
+    _require_manager_page(request)
+    departments = list(Department.objects.order_by("name").only("pk", "name"))
+    channels = {c.department_id: c for c in DepartmentChannel.objects.all()}
+    posted = request.POST.get("department", "") if request.method == "POST" else ""
+    rows = []
+    for department in departments:
+        instance = channels.get(department.pk) or DepartmentChannel(department=department)
+        bound = posted == str(department.pk)
+        form = DepartmentChannelForm(
+            request.POST if bound else None, instance=instance, prefix=f"d{department.pk}"
+        )
+        if bound and form.is_valid():
+            form.save()
+            messages.success(request, _("The chat channel is saved."))
+            return redirect("notifications:channels")
+        rows.append((department, form))
+    if posted and not any(str(d.pk) == posted for d in departments):
+        raise Http404
+    status = 400 if request.method == "POST" else 200
+    return render(request, CHANNELS_TEMPLATE, {"rows": rows}, status=status)
+
+
+@csrf_exempt  # RFC 8058 one-click: mail programs POST without a session or CSRF token
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """Stop one kind of optional mail; a mandatory kind moves to the daily digest instead.
+    The signed token is the permission: it names one address and one kind."""
+    target = unsubscribe_target(token)
+    if target is None:
+        raise Http404
+    email, key = target
+    kind = get_kind(key)
+    if kind is None:
+        raise Http404
+    done = Unsubscription.objects.filter(email=email, kind=key).exists()
+    if request.method == "POST":
+        Unsubscription.objects.get_or_create(email=email, kind=key)
+        done = True
+    return render(
+        request, UNSUBSCRIBE_TEMPLATE, {"kind": kind, "email": email, "done": done, "token": token}
+    )
+
+
+app_name = "notifications"
+urlpatterns = [
+    path("notifications/", outbox, name="outbox"),
+    path("notifications/<int:pk>/retry/", notification_retry, name="retry"),
+    path("notifications/channels/", department_channels, name="channels"),
+    path("rollouts/<int:pk>/reminders/", reminder_rules, name="rules"),
+    path("notifications/unsubscribe/<str:token>/", unsubscribe, name="unsubscribe"),
+]
