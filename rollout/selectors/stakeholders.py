@@ -26,6 +26,10 @@ from rollout.models import (
 HIGH_INFLUENCE = 4
 DOUBTING_ATTITUDES = (Attitude.RESISTANT, Attitude.SCEPTICAL)
 INFLUENCE_LEVELS = (5, 4, 3, 2, 1)  # rows of the grid, high influence on top
+# Names shown per grid cell (the rest behind "N more", which shows the whole cell), flags and
+# champions listed before "show all": a large company maps a thousand stakeholders.
+CELL_LIMIT = 8
+LIST_LIMIT = 20
 
 
 @dataclass
@@ -33,6 +37,15 @@ class GridCell:
     influence: int
     attitude: Attitude
     stakeholders: list[Stakeholder] = field(default_factory=list)
+    limit: int | None = CELL_LIMIT  # None: show every name (the cell is chosen)
+
+    @property
+    def shown(self) -> list[Stakeholder]:
+        return self.stakeholders if self.limit is None else self.stakeholders[: self.limit]
+
+    @property
+    def hidden(self) -> int:
+        return len(self.stakeholders) - len(self.shown)
 
 
 @dataclass
@@ -49,6 +62,11 @@ class StakeholderGrid:
     attitudes: list[Attitude]
     count: int
     total: int
+    chosen: tuple[int, int] | None = None  # (influence, attitude) of the one cell shown
+
+    @property
+    def chosen_attitude(self) -> Attitude | None:
+        return Attitude(self.chosen[1]) if self.chosen else None
 
     def cell(self, influence: int, attitude: int) -> GridCell:
         row = self.rows[INFLUENCE_LEVELS.index(influence)]
@@ -73,8 +91,42 @@ class StakeholderMap:
     champions: list[Stakeholder]  # each with `thanks_list`, newest first
     departments: list[Department]  # the departments the stakeholders belong to: filter options
 
-    def grid(self, *, department_id: int | None = None, role: str | None = None) -> StakeholderGrid:
-        return _grid(self.stakeholders, department_id=department_id, role=role)
+    all_champions: bool = False  # list every champion, not only the first LIST_LIMIT
+
+    @property
+    def champions_shown(self) -> list[Stakeholder]:
+        return self.champions if self.all_champions else self.champions[:LIST_LIMIT]
+
+    @property
+    def champions_hidden(self) -> int:
+        return len(self.champions) - len(self.champions_shown)
+
+    @property
+    def doubting_shown(self) -> list[Stakeholder]:
+        return self.flags.doubting_with_influence[:LIST_LIMIT]
+
+    @property
+    def doubting_hidden(self) -> int:
+        return len(self.flags.doubting_with_influence) - len(self.doubting_shown)
+
+    @property
+    def doubting_cells(self) -> list[tuple[int, Attitude]]:
+        """The grid cells of the doubting stakeholders with high influence."""
+        return [
+            (influence, attitude)
+            for influence in INFLUENCE_LEVELS
+            if influence >= HIGH_INFLUENCE
+            for attitude in DOUBTING_ATTITUDES
+        ]
+
+    def grid(
+        self,
+        *,
+        department_id: int | None = None,
+        role: str | None = None,
+        cell: tuple[int, int] | None = None,
+    ) -> StakeholderGrid:
+        return _grid(self.stakeholders, department_id=department_id, role=role, cell=cell)
 
 
 def _stakeholders(rollout: Rollout) -> QuerySet[Stakeholder]:
@@ -112,18 +164,29 @@ def stakeholder_map(*, rollout: Rollout) -> StakeholderMap:
 
 
 def _grid(
-    stakeholders: list[Stakeholder], *, department_id: int | None, role: str | None
+    stakeholders: list[Stakeholder],
+    *,
+    department_id: int | None,
+    role: str | None,
+    cell: tuple[int, int] | None = None,
 ) -> StakeholderGrid:
+    """The grid of the stakeholders that match the filters; with `cell` (influence,
+    attitude) only that cell, with every name."""
     attitudes = list(Attitude)
+    limit = None if cell is not None else CELL_LIMIT
     rows = [
-        GridRow(influence, [GridCell(influence, attitude) for attitude in attitudes])
+        GridRow(influence, [GridCell(influence, attitude, limit=limit) for attitude in attitudes])
         for influence in INFLUENCE_LEVELS
     ]
-    grid = StakeholderGrid(rows=rows, attitudes=attitudes, count=0, total=len(stakeholders))
+    grid = StakeholderGrid(
+        rows=rows, attitudes=attitudes, count=0, total=len(stakeholders), chosen=cell
+    )
     for stakeholder in stakeholders:
         if department_id is not None and stakeholder.person.department_id != department_id:
             continue
         if role and stakeholder.role != role:
+            continue
+        if cell is not None and (stakeholder.influence, stakeholder.attitude) != cell:
             continue
         grid.cell(stakeholder.influence, stakeholder.attitude).stakeholders.append(stakeholder)
         grid.count += 1
@@ -198,8 +261,10 @@ def people_for_stakeholder_choice(
 
 
 __all__ = [
+    "CELL_LIMIT",
     "HIGH_INFLUENCE",
     "INFLUENCE_LEVELS",
+    "LIST_LIMIT",
     "GridCell",
     "GridRow",
     "StakeholderFlags",

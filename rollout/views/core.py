@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from rollout.mailbox import mailbox_enabled, mailbox_get, mailbox_list
 from rollout.models import Activity, Language, Rollout
 from rollout.selectors.activity_feed import latest_changes
 from rollout.selectors.communication import recent_successes, upcoming_events
+from rollout.selectors.core import rollout_visible_cached
 from rollout.selectors.readiness import department_readiness
 from rollout.services.plan import rollout_template_plan
 
@@ -35,9 +37,10 @@ def _require_manager(request: HttpRequest) -> None:
 
 
 def _rollout_for_viewer(request: HttpRequest, pk: int) -> Rollout:
-    return get_object_or_404(
-        selectors.rollouts_visible_to(user=request.user).select_related("sponsor"), pk=pk
-    )
+    rollout = rollout_visible_cached(user=request.user, pk=pk, request=request)
+    if rollout is None:
+        raise Http404
+    return rollout
 
 
 def _activity_for_manager(request: HttpRequest, pk: int) -> Activity:
@@ -79,19 +82,22 @@ def rollout_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     rollout = _rollout_for_viewer(request, pk)
-    data = selectors.rollout_dashboard(rollout=rollout)
+    today = timezone.localdate()
+    # The page is cached (`{% pagecache %}`, fresh after any change): its data is read only
+    # when the cached page is missing or outdated.
     return render(
         request,
         "rollout/dashboard.html",
         {
-            "dashboard": data,
+            "dashboard": SimpleLazyObject(
+                partial(selectors.rollout_dashboard, rollout=rollout, today=today)
+            ),
             "rollout": rollout,
             "can_edit": request.user.is_manager,
-            # Evaluated by the template only when the cached heatmap is missing or outdated.
-            "readiness": partial(department_readiness, rollout=rollout),
-            "upcoming": upcoming_events(rollout=rollout, today=data.today),
-            "latest_changes": latest_changes(rollout=rollout),
-            "recent_successes": recent_successes(rollout=rollout),
+            "readiness": partial(department_readiness, rollout=rollout, today=today),
+            "upcoming": SimpleLazyObject(partial(upcoming_events, rollout=rollout, today=today)),
+            "latest_changes": SimpleLazyObject(partial(latest_changes, rollout=rollout)),
+            "recent_successes": SimpleLazyObject(partial(recent_successes, rollout=rollout)),
         },
     )
 

@@ -1,11 +1,14 @@
 """Departments: the list, a department's page, importing people from HR exports, the export."""
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,7 +20,6 @@ from rollout.forms.departments import (
 )
 from rollout.models import Department, ImportStatus, PeopleImport
 from rollout.selectors import departments as department_selectors
-from rollout.selectors.readiness import department_readiness
 from rollout.services.departments import department_set_leadership
 from rollout.services.people_files import PeopleFileError, export_lines
 from rollout.services.people_import import (
@@ -66,23 +68,21 @@ def department_list(request: HttpRequest) -> HttpResponse:
     _require_manager(request)
     form = DepartmentFilterForm(request.GET or None)
     name = form.cleaned_data["q"] if form.is_valid() else ""
-    rollout = department_selectors.rollout_for_departments()
-    departments = list(department_selectors.department_list(rollout=rollout, name=name))
-    readiness = (
-        department_readiness(rollout=rollout, departments=departments)
-        if rollout is not None
-        else None
-    )
     return render(
         request,
         "rollout/departments/list.html",
         {
             "form": form,
             "name": name,
-            "departments": departments,
-            "rollout": rollout,
-            "readiness": readiness,
+            # Read only when the cached page ({% pagecache %}) is missing or outdated.
+            "listing": SimpleLazyObject(functools.partial(_department_listing, name)),
         },
+    )
+
+
+def _department_listing(name: str) -> department_selectors.DepartmentList:
+    return department_selectors.department_list(
+        rollout=department_selectors.rollout_for_departments(), name=name
     )
 
 

@@ -9,7 +9,7 @@ with status 200 and its errors; without htmx the same form answers 400.
 
 import copy
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import parse_qs, urlsplit
 
 from django import forms
@@ -21,10 +21,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, path, resolve, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from rollout import selectors, services
+from rollout import services
 from rollout.forms import ActivityStatusForm
 from rollout.forms.plan import (
     ActivityCreateForm,
@@ -47,6 +48,7 @@ from rollout.models import (
     Rollout,
 )
 from rollout.selectors import plan as plan_selectors
+from rollout.selectors.core import rollout_visible_cached
 from rollout.services import plan as plan_services
 
 BOARD = "rollout/plan/board.html"
@@ -63,7 +65,10 @@ def _require_manager(request: HttpRequest) -> None:
 
 def _rollout_for_viewer(request: HttpRequest, pk: int) -> Rollout:
     """The manager and leadership see every rollout's plan; nobody else sees any."""
-    return get_object_or_404(selectors.rollouts_visible_to(user=request.user), pk=pk)
+    rollout = rollout_visible_cached(user=request.user, pk=pk, request=request)
+    if rollout is None:
+        raise Http404
+    return rollout
 
 
 def _rollout_for_manager(request: HttpRequest, pk: int) -> Rollout:
@@ -218,35 +223,52 @@ def _board(
     create_forms: dict[int, ActivityCreateForm] | None = None,
     template_form: TemplateSaveForm | None = None,
 ) -> HttpResponse:
-    filter_form = BoardFilterForm(request.GET, departments=plan_selectors.department_choices())
-    filter_form.is_valid()
-    board = plan_selectors.plan_board(
-        rollout=rollout, filters=filter_form.filters(), limit=_limit(request.GET.get("limit"))
-    )
     can_edit = request.user.is_manager
-    _decorate(activity for panel in board.phases for activity in panel.activities)
-    if can_edit:
-        for panel in board.phases:
-            form = (create_forms or {}).get(panel.phase.pk)
-            panel.create_form = form or ActivityCreateForm(phase_pk=panel.phase.pk)
-    more = request.GET.copy()
-    more["limit"] = str(board.next_limit)
+
+    @functools.cache
+    def page() -> dict[str, object]:
+        """The board's data: read only when the cached board is missing or outdated."""
+        filter_form = BoardFilterForm(request.GET, departments=plan_selectors.department_choices())
+        filter_form.is_valid()
+        board = plan_selectors.plan_board(
+            rollout=rollout, filters=filter_form.filters(), limit=_limit(request.GET.get("limit"))
+        )
+        _decorate(activity for panel in board.phases for activity in panel.activities)
+        if can_edit:
+            for panel in board.phases:
+                form = (create_forms or {}).get(panel.phase.pk)
+                panel.create_form = form or ActivityCreateForm(phase_pk=panel.phase.pk)
+        more = request.GET.copy()
+        more["limit"] = str(board.next_limit)
+        return {
+            "board": board,
+            "filter_form": filter_form,
+            "filters_active": board.filters.active,
+            "more_url": f"{_plan_url(rollout.pk)}?{more.urlencode()}",
+        }
+
     context = {
         "rollout": rollout,
-        "board": board,
-        "filter_form": filter_form,
+        **{name: SimpleLazyObject(functools.partial(_item, page, name)) for name in _BOARD_DATA},
         "can_edit": can_edit,
-        "filters_active": board.filters.active,
         "return_to": request.get_full_path() if request.method == "GET" else _plan_url(rollout.pk),
-        "more_url": f"{_plan_url(rollout.pk)}?{more.urlencode()}",
         "template_form": template_form or TemplateSaveForm(),
         "default_limit": plan_selectors.BOARD_LIMIT,
-        "today": board.today,
+        "today": timezone.localdate(),
+        # The board is cached ({% pagecache %}, fresh after any change), except with errors.
+        "pagecache_off": status != 200 or bool(create_forms) or template_form is not None,
     }
     partial = request.htmx and request.method == "GET" and not request.htmx.history_restore_request
     response = render(request, f"{BOARD}#board" if partial else BOARD, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+_BOARD_DATA = ("board", "filter_form", "filters_active", "more_url")
+
+
+def _item(page: Callable[[], dict[str, object]], name: str) -> object:
+    return page()[name]
 
 
 @require_GET

@@ -1,6 +1,7 @@
 """The stakeholder map of a rollout, the stakeholder card and its actions. Manager only:
 individual attitudes are personal data (works council), so nobody else sees them."""
 
+import functools
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -9,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, path, resolve, reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -23,6 +25,7 @@ from rollout.forms.stakeholders import (
 )
 from rollout.models import Attitude, Rollout, Stakeholder
 from rollout.selectors import stakeholders as selectors
+from rollout.selectors.core import rollout_visible_cached
 from rollout.services import stakeholders as stakeholder_services
 
 MAP_TEMPLATE = "rollout/stakeholders/map.html"
@@ -39,7 +42,10 @@ def _require_manager(request: HttpRequest) -> None:
 
 def _rollout_for_manager(request: HttpRequest, pk: int) -> Rollout:
     _require_manager(request)
-    return get_object_or_404(Rollout, pk=pk)
+    rollout = rollout_visible_cached(user=request.user, pk=pk, request=request)
+    if rollout is None:
+        raise Http404
+    return rollout
 
 
 def _stakeholder_for_manager(request: HttpRequest, pk: int, *, card: bool = False) -> Stakeholder:
@@ -75,7 +81,20 @@ def _filters_of_map_page(request: HttpRequest, rollout_id: int) -> dict[str, obj
         return None
     if match.view_name != "rollout:stakeholder_map" or match.kwargs.get("pk") != rollout_id:
         return None
-    return StakeholderFilterForm(QueryDict(address.query)).filters()
+    query = QueryDict(address.query)
+    return {**StakeholderFilterForm(query).filters(), "cell": _chosen_cell(query)}
+
+
+def _chosen_cell(query: QueryDict) -> tuple[int, int] | None:
+    """The grid cell (influence, attitude) the map shows in full, from `?influence=&attitude=`;
+    None when not given or not valid."""
+    try:
+        influence, attitude = int(query.get("influence", "")), int(query.get("attitude", ""))
+    except ValueError:
+        return None
+    if influence in selectors.INFLUENCE_LEVELS and attitude in Attitude.values:
+        return influence, attitude
+    return None
 
 
 def _card_forms(stakeholder: Stakeholder, **bound: object) -> dict[str, object]:
@@ -132,12 +151,25 @@ def stakeholder_map(request: HttpRequest, pk: int) -> HttpResponse:
     """The influence x attitude grid, filterable by department and role, with flags and
     champions. htmx filter requests get only the grid."""
     rollout = _rollout_for_manager(request, pk)
-    data = selectors.stakeholder_map(rollout=rollout)
-    form = StakeholderFilterForm(
-        request.GET or None, departments=data.departments, auto_id="filter-%s"
-    )
-    grid = data.grid(**form.filters())
-    context = {"rollout": rollout, "map": data, "grid": grid, "filter_form": form}
+
+    @functools.cache
+    def page() -> dict[str, object]:
+        """The map's data: read only when the cached page is missing or outdated."""
+        data = selectors.stakeholder_map(rollout=rollout)
+        data.all_champions = request.GET.get("champions") == "all"
+        form = StakeholderFilterForm(
+            request.GET or None, departments=data.departments, auto_id="filter-%s"
+        )
+        grid = data.grid(**form.filters(), cell=_chosen_cell(request.GET))
+        return {"map": data, "grid": grid, "filter_form": form}
+
+    context: dict[str, object] = {
+        "rollout": rollout,
+        **{
+            key: SimpleLazyObject(functools.partial(lambda key: page()[key], key))
+            for key in ("map", "grid", "filter_form")
+        },
+    }
     if _is_fragment_request(request) and request.htmx.target == "stakeholder-grid":
         return render(request, f"{MAP_TEMPLATE}#grid", context)
     return render(request, MAP_TEMPLATE, context)

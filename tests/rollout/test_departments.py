@@ -474,7 +474,8 @@ def test_import_preview_query_count_does_not_grow_with_the_file(cast):
     large_url = preview_for(900)
     large = _queries(client, large_url)
     assert small == large
-    assert _queries(client, large_url, {"show": "create", "page": 4}) == small
+    # No write since the last request: the navigation's rollout may come from the cache.
+    assert _queries(client, large_url, {"show": "create", "page": 4}) <= small
     assert large <= 10
 
 

@@ -331,3 +331,17 @@ def test_bench_writes_under_the_var_dir_by_default():
     defaults = parser.parse_args([])
     assert Path(defaults.out) == settings.VAR_DIR / "bench" / "results.json"
     assert defaults.users == 20 and defaults.seconds == 20
+
+
+def test_bench_profile_measures_the_cached_page_and_the_page_after_a_change():
+    from rollout.management.commands.bench import Command
+
+    _seed()
+    rollout = Rollout.objects.get(name=ROLLOUT_NAME)
+    paths = {"dashboard": f"/rollouts/{rollout.pk}/", "plan": f"/rollouts/{rollout.pk}/plan/"}
+    profile = Command()._profile(MANAGER_EMAIL, paths)
+    for key in paths:
+        cached, fresh = profile[key], profile[key]["after_change"]
+        assert {"queries", "total_ms", "sql_ms", "python_ms", "cpu_ms"} <= cached.keys()
+        # After a change the page is rebuilt from the database: more queries than cached.
+        assert fresh["queries"] > cached["queries"]

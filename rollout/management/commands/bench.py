@@ -15,7 +15,8 @@ as null.
 
 See docs/performance.md for the method and the figures. Before the load, each page is also
 requested in this process to count its SQL queries and split its time into SQL and the rest
-(`profile` in the results).
+(`profile` in the results), as served from the page cache and right after a change
+(`after_change`: the cached page is outdated and rebuilt).
 
 `--create-database` only creates the PostgreSQL database of DATABASE_URL if it is missing
 (`make bench` calls it before migrating).
@@ -38,6 +39,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
+from rollout.freshness import data_changed
 from rollout.management.bench import (
     Browser,
     login_page_ready,
@@ -172,6 +174,13 @@ class Command(BaseCommand):
             if unknown:
                 raise CommandError(f"Unknown pages: {', '.join(unknown)}")
             paths = {key: paths[key] for key in keys}
+        if "LocMem" in settings.CACHES["default"]["BACKEND"]:
+            self.stderr.write(
+                self.style.WARNING(
+                    "No REDIS_URL: every gunicorn worker has its own page cache, kept 30 s. "
+                    "Production uses Redis: set REDIS_URL for figures like production's."
+                )
+            )
         load = os.getloadavg()[0]
         if load > 0.5 * (os.cpu_count() or 1):
             self.stderr.write(
@@ -282,21 +291,34 @@ class Command(BaseCommand):
                 if client.get(path).status_code != 200:
                     profile[key] = None
                     continue
-                totals, sqls, queries = [], [], 0
-                for _ in range(5):
-                    with CaptureQueriesContext(connection) as captured:
-                        started = time.perf_counter()
-                        client.get(path)
-                        totals.append((time.perf_counter() - started) * 1000)
-                    sqls.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
-                    queries = len(captured.captured_queries)
-                total, sql_ms = statistics.median(totals), statistics.median(sqls)
-                profile[key] = {
-                    "queries": queries,
-                    "total_ms": round(total, 1),
-                    "sql_ms": round(sql_ms, 1),
-                    "python_ms": round(total - sql_ms, 1),
-                }
+                # As served from the page cache, and right after a change (the cache missed).
+                cached = Command._profile_page(client, path, changed=False)
+                fresh = Command._profile_page(client, path, changed=True)
+                profile[key] = {**cached, "after_change": fresh}
+
+    @staticmethod
+    def _profile_page(client: Client, path: str, *, changed: bool) -> dict:
+        """The median of five requests: queries, total, SQL and the rest in ms, and the CPU
+        time of this process. `changed`: each after a write (the page cache misses)."""
+        totals, sqls, cpus, queries = [], [], [], 0
+        for _ in range(5):
+            if changed:
+                data_changed()
+            with CaptureQueriesContext(connection) as captured:
+                started, cpu = time.perf_counter(), time.process_time()
+                client.get(path)
+                cpus.append((time.process_time() - cpu) * 1000)
+                totals.append((time.perf_counter() - started) * 1000)
+            sqls.append(sum(float(q["time"]) for q in captured.captured_queries) * 1000)
+            queries = len(captured.captured_queries)
+        total, sql_ms = statistics.median(totals), statistics.median(sqls)
+        return {
+            "queries": queries,
+            "total_ms": round(total, 1),
+            "sql_ms": round(sql_ms, 1),
+            "python_ms": round(total - sql_ms, 1),
+            "cpu_ms": round(statistics.median(cpus), 1),
+        }
 
     # -- the server ----------------------------------------------------------------------
 
@@ -487,12 +509,18 @@ class Command(BaseCommand):
         write("latencies in ms")
         if results["profile"]:
             write("")
-            write("in-process, one request: queries, SQL ms, rest (Python, templates) ms")
+            write(
+                "in-process, one request: queries, SQL ms, rest (Python, templates) ms, "
+                "CPU ms; cached / right after a change"
+            )
             for key, entry in results["profile"].items():
                 if entry:
+                    fresh = entry.get("after_change") or {}
                     write(
                         f"  {key}: {entry['queries']} queries, {entry['sql_ms']} ms SQL, "
-                        f"{entry['python_ms']} ms rest"
+                        f"{entry['python_ms']} ms rest, {entry.get('cpu_ms')} ms CPU / "
+                        f"{fresh.get('queries')} queries, {fresh.get('sql_ms')} ms SQL, "
+                        f"{fresh.get('python_ms')} ms rest, {fresh.get('cpu_ms')} ms CPU"
                     )
         write("")
         write(f"written to {out}")
