@@ -35,6 +35,7 @@ COPY manage.py ./
 COPY changehub ./changehub
 COPY rollout ./rollout
 COPY guidelines ./guidelines
+COPY notifications ./notifications
 COPY templates ./templates
 COPY static ./static
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 import dj_email_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -69,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "rollout.middleware.UserPreferencesMiddleware",
+    "rollout.middleware.SessionRefreshMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -133,7 +135,8 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's backend, reusing its Redis client (rollout/redis_cache.py).
+            "BACKEND": "rollout.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "changehub",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -141,6 +144,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Cached page fragments ({% pagecache %}) are rebuilt after any change; this only bounds how
+# long an unused one is kept. Without Redis each process has its own cache and does not see
+# another process's changes: keep them short there.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600 if REDIS_URL else 30)
 
 # --- Authentication ---------------------------------------------------------------------
 AUTH_USER_MODEL = "rollout.User"
@@ -178,7 +185,13 @@ AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
 
 # --- Sessions and cookies ---------------------------------------------------------------
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 8 * 60) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# The idle timeout slides: a session in use is written again at most once a minute
+# (rollout.middleware.SessionRefreshMiddleware), not on every request.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = env_int("SESSION_REFRESH_SECONDS", 60)
+# Sessions are read from the cache (Redis) and written through to the database
+# (rollout/sessions.py: Django's cached_db, carrying on without the cache when it is down).
+SESSION_ENGINE = "rollout.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -274,8 +287,13 @@ if REDIS_URL:
         # Well above the longest task (see the time limits below): an unacknowledged
         # task is redelivered only after this long.
         "visibility_timeout": 2 * 60 * 60,
-        "socket_connect_timeout": 2,
-        "socket_timeout": 5,
+        # A web request hands work to the broker after its commit; with Redis down or hung it
+        # must give up within about 2 s (the outbox row waits for the beat). kombu would
+        # otherwise retry the connection for the whole broker_connection_timeout (~6 s).
+        # 1.5 s is still above kombu's 1 s BRPOP poll, so the worker's reads do not time out.
+        "socket_connect_timeout": 1,
+        "socket_timeout": 1.5,
+        "max_retries": 0,
     }
 else:
     CELERY_BROKER_URL = "filesystem://"
@@ -308,6 +326,32 @@ NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 60)
 NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 5)
 # A row handed to the worker but neither sent nor failed after this long is handed over again.
 NOTIFY_RECLAIM_SECONDS = env_int("NOTIFY_RECLAIM_SECONDS", 300)
+# After the broker refused a task, web requests do not try it again for this long.
+NOTIFY_BROKER_PAUSE_SECONDS = env_int("NOTIFY_BROKER_PAUSE_SECONDS", 15)
+# Respecting the person: mails (except immediate kinds such as a password reset) go out only
+# between these hours of the recipient's time zone, not on weekends and not on the public
+# holidays of NOTIFY_HOLIDAY_STATE (German federal state code: BW BY BE BB HB HH HE MV NI NW RP
+# SL SN ST SH TH; empty for nationwide holidays only).
+NOTIFY_QUIET_HOURS = env_bool("NOTIFY_QUIET_HOURS", True)
+NOTIFY_SEND_FROM_HOUR = env_int("NOTIFY_SEND_FROM_HOUR", 8)
+NOTIFY_SEND_UNTIL_HOUR = env_int("NOTIFY_SEND_UNTIL_HOUR", 19)
+NOTIFY_QUIET_WEEKENDS = env_bool("NOTIFY_QUIET_WEEKENDS", True)
+NOTIFY_QUIET_HOLIDAYS = env_bool("NOTIFY_QUIET_HOLIDAYS", True)
+NOTIFY_HOLIDAY_STATE = env_str("NOTIFY_HOLIDAY_STATE", "BE")
+# At most this many mails per person and week (0: no cap); the rest wait for the digest.
+NOTIFY_WEEKLY_CAP = env_int("NOTIFY_WEEKLY_CAP", 10)
+# Reminders and escalations are bundled into one daily digest per person at this hour.
+NOTIFY_DIGEST_ENABLED = env_bool("NOTIFY_DIGEST_ENABLED", True)
+NOTIFY_DIGEST_HOUR = env_int("NOTIFY_DIGEST_HOUR", 8)
+NOTIFY_IMMEDIATE_KINDS = ["password_reset"]
+# The reminder rules are checked this often; department chat summaries go out at this hour.
+NOTIFY_SCAN_SECONDS = env_int("NOTIFY_SCAN_SECONDS", 300)
+NOTIFY_SUMMARY_HOUR = env_int("NOTIFY_SUMMARY_HOUR", 16)
+NOTIFY_WEBHOOK_TIMEOUT = env_int("NOTIFY_WEBHOOK_TIMEOUT", 5)
+# The sender records "claimed" and "sent" without waiting for PostgreSQL's disk flush (see
+# notifications/services/sending.py): much faster; after a crash of PostgreSQL itself the
+# last few mails could be sent a second time.
+NOTIFY_ASYNC_COMMIT = env_bool("NOTIFY_ASYNC_COMMIT", True)
 CELERY_BEAT_SCHEDULE = {
     "scheduler-heartbeat": {
         "task": "rollout.tasks.scheduler_heartbeat",
@@ -316,6 +360,14 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-dispatch": {
         "task": "notifications.tasks.dispatch_due_notifications",
         "schedule": timedelta(seconds=NOTIFY_DISPATCH_SECONDS),
+    },
+    "notifications-scan-reminders": {
+        "task": "notifications.tasks.scan_reminders",
+        "schedule": timedelta(seconds=NOTIFY_SCAN_SECONDS),
+    },
+    "notifications-department-summaries": {
+        "task": "notifications.tasks.queue_department_summaries",
+        "schedule": crontab(minute=0, hour=NOTIFY_SUMMARY_HOUR, day_of_week="mon-fri"),
     },
 }
 

@@ -41,5 +41,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("admin/", admin.site.urls),
+    path("", include("notifications.urls")),
+    path("", include("guidelines.urls")),
     path("", include("rollout.urls")),
 ]

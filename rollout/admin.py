@@ -8,14 +8,19 @@ from simple_history.admin import SimpleHistoryAdmin
 from rollout.models import (
     Activity,
     AttitudeChange,
+    ContentDelivery,
+    ContentWorkflow,
     Department,
     GateCriterion,
     Heartbeat,
+    LoginLink,
     Person,
     Phase,
     Rollout,
     Stakeholder,
     User,
+    WorkflowEvent,
+    WorkflowRevision,
 )
 
 
@@ -108,3 +113,59 @@ class StakeholderAdmin(SimpleHistoryAdmin):
 @admin.register(Heartbeat)
 class HeartbeatAdmin(admin.ModelAdmin):
     list_display = ["name", "seen_at"]
+
+
+# --- Content workflows (read-only: transitions go through the services) ---------------------
+
+
+class _ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class WorkflowRevisionInline(admin.TabularInline):
+    model = WorkflowRevision
+    extra = 0
+    can_delete = False
+    fields = ["number", "state", "turnaround_hours", "channel", "proposed_at", "decided_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class WorkflowEventInline(admin.TabularInline):
+    model = WorkflowEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "action", "from_state", "to_state", "by", "on_behalf_of", "reason", "comment"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ContentWorkflow)
+class ContentWorkflowAdmin(_ReadOnly):
+    list_display = ["title", "department", "latest_revision", "confirmed_revision", "updated_at"]
+    search_fields = ["title", "department__name"]
+    list_select_related = ["department", "latest_revision", "confirmed_revision"]
+    inlines = [WorkflowRevisionInline, WorkflowEventInline]
+
+
+@admin.register(ContentDelivery)
+class ContentDeliveryAdmin(_ReadOnly):
+    list_display = ["description", "workflow", "requested_at", "due_at", "delivered_at"]
+    list_filter = ["workflow__department"]
+    list_select_related = ["workflow"]
+    date_hierarchy = "requested_at"
+
+
+@admin.register(LoginLink)
+class LoginLinkAdmin(_ReadOnly):
+    list_display = ["user", "created_at", "expires_at", "used_at"]
+    list_select_related = ["user"]
+    exclude = ["token_hash"]

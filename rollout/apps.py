@@ -7,4 +7,7 @@ class RolloutConfig(AppConfig):
     verbose_name = _("Rollout")
 
     def ready(self) -> None:
-        from rollout import notices  # noqa: F401  (registers the notification kinds)
+        from rollout import middleware, notices  # noqa: F401  (notification kinds, login signal)
+        from rollout.freshness import install
+
+        install()  # every write bumps the data version of the page caches

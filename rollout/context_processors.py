@@ -9,7 +9,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"LANGUAGES": settings.LANGUAGES}
-    from rollout.selectors import rollout_current
+    from rollout.selectors.core import rollout_current_cached
+    from rollout.selectors.readiness import readiness_version
 
     sees_rollouts = user.is_manager or user.is_leadership
     return {
@@ -18,6 +19,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         "nav_is_leadership": user.is_leadership,
         "nav_is_head": user.is_department_head,
         "nav_mailbox": mailbox_enabled() and user.is_manager,
-        # One query per page, the same on every page.
-        "nav_rollout": rollout_current(user=user) if sees_rollouts else None,
+        # From the cache until the data changes: usually no query.
+        "nav_rollout": rollout_current_cached(user=user, request=request)
+        if sees_rollouts
+        else None,
+        # Called (no query) only by the dashboard's cached heatmap.
+        "readiness_version": readiness_version,
     }

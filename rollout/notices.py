@@ -36,3 +36,150 @@ register(
         context=_password_reset_context,
     )
 )
+
+
+# --- Content workflows -----------------------------------------------------------------------
+
+WORKFLOW_PROPOSED = "workflow_proposed"
+WORKFLOW_CONFIRMED = "workflow_confirmed"
+WORKFLOW_CHANGES_REQUESTED = "workflow_changes_requested"
+LOGIN_LINK = "login_link"
+WORKFLOW_SUPPLIER = "workflow_supplier"
+
+
+def _workflow_revision(notification: Notification):
+    from rollout.models import WorkflowRevision
+
+    if notification.object_id is None:
+        return None
+    return (
+        WorkflowRevision.objects.select_related(
+            "workflow", "workflow__department", "decided_by", "workflow__latest_revision"
+        )
+        .filter(pk=notification.object_id)
+        .first()
+    )
+
+
+def _workflow_proposed_context(notification: Notification) -> dict | None:
+    """Still waiting for an answer? Then a signed link to the workflow, and a one-time sign-in
+    link for a head without a usable password."""
+    from rollout.models import WorkflowState
+    from rollout.services.workflows import login_link_create, workflow_link_path
+
+    revision = _workflow_revision(notification)
+    if revision is None or revision.state != WorkflowState.PROPOSED:
+        return None
+    workflow = revision.workflow
+    context = {
+        "revision": revision,
+        "workflow": workflow,
+        "department": workflow.department,
+        "workflow_url": f"{settings.SITE_URL}{workflow_link_path(workflow=workflow)}",
+    }
+    user = notification.user
+    if user is not None and user.is_active and not user.has_usable_password():
+        _, token = login_link_create(
+            user=user, next_url=reverse("rollout:workflow_detail", args=[workflow.pk])
+        )
+        context["login_url"] = f"{settings.SITE_URL}{reverse('rollout:login_link', args=[token])}"
+        from rollout.models.workflows import LOGIN_LINK_HOURS
+
+        context["login_hours"] = LOGIN_LINK_HOURS
+    return context
+
+
+def _workflow_decision_context(notification: Notification) -> dict | None:
+    revision = _workflow_revision(notification)
+    if revision is None:
+        return None
+    workflow = revision.workflow
+    path = reverse("rollout:workflow_detail", args=[workflow.pk])
+    return {
+        "revision": revision,
+        "workflow": workflow,
+        "department": workflow.department,
+        "decided_by": revision.decided_by,
+        "workflow_url": f"{settings.SITE_URL}{path}",
+    }
+
+
+def _login_link_context(notification: Notification) -> dict | None:
+    from rollout.models.workflows import LOGIN_LINK_HOURS
+    from rollout.services.workflows import login_link_create
+
+    user = notification.user
+    if user is None or not user.is_active:
+        return None
+    next_url = str(notification.context.get("next_url") or "")
+    if not next_url.startswith("/") or next_url.startswith("//"):
+        next_url = ""
+    _, token = login_link_create(user=user, next_url=next_url)
+    return {
+        "user": user,
+        "login_url": f"{settings.SITE_URL}{reverse('rollout:login_link', args=[token])}",
+        "login_hours": LOGIN_LINK_HOURS,
+    }
+
+
+register(
+    NotificationKind(
+        key=WORKFLOW_PROPOSED,
+        label=_("A content workflow waits for your confirmation"),
+        template="workflow_proposed",
+        context=_workflow_proposed_context,
+    )
+)
+register(
+    NotificationKind(
+        key=WORKFLOW_CONFIRMED,
+        label=_("A department head confirmed a content workflow"),
+        template="workflow_confirmed",
+        context=_workflow_decision_context,
+    )
+)
+register(
+    NotificationKind(
+        key=WORKFLOW_CHANGES_REQUESTED,
+        label=_("A department head requested changes to a content workflow"),
+        template="workflow_changes_requested",
+        context=_workflow_decision_context,
+    )
+)
+
+
+def _workflow_supplier_context(notification: Notification) -> dict | None:
+    """Only while the revision is in force; with the supplier's link for logging deliveries."""
+    from rollout.models import Person, WorkflowState
+    from rollout.services.workflows import supply_link_path
+
+    revision = _workflow_revision(notification)
+    person = Person.objects.filter(pk=notification.context.get("person_id"), is_active=True).first()
+    if revision is None or person is None or revision.state != WorkflowState.CONFIRMED:
+        return None
+    workflow = revision.workflow
+    return {
+        "revision": revision,
+        "workflow": workflow,
+        "department": workflow.department,
+        "supply_url": f"{settings.SITE_URL}{supply_link_path(workflow=workflow, person=person)}",
+    }
+
+
+register(
+    NotificationKind(
+        key=WORKFLOW_SUPPLIER,
+        label=_("You supply content under a confirmed workflow"),
+        template="workflow_supplier",
+        context=_workflow_supplier_context,
+    )
+)
+register(
+    NotificationKind(
+        key=LOGIN_LINK,
+        label=_("One-time sign-in link"),
+        template="workflow_login_link",
+        context=_login_link_context,
+        immediate=True,  # the person is waiting for it
+    )
+)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from rollout.views import communication, departments, plan, stakeholders
+from rollout.views import communication, departments, plan, stakeholders, workflows
 from rollout.views import core as views
 
 app_name = "rollout"
@@ -20,4 +20,5 @@ urlpatterns = [
     *departments.urlpatterns,
     *stakeholders.urlpatterns,
     *communication.urlpatterns,
+    *workflows.urlpatterns,
 ]

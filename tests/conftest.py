@@ -54,6 +54,10 @@ def _fast_settings(settings, tmp_path):
     """A private mailbox per test, and a fast password hasher (tests hash many passwords)."""
     settings.MAILBOX_DIR = tmp_path / "mailbox"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Mail goes out whenever a test runs (evenings and weekends too), without a weekly cap;
+    # the tests of quiet hours and caps switch them on.
+    settings.NOTIFY_QUIET_HOURS = False
+    settings.NOTIFY_WEEKLY_CAP = 0
 
 
 # --- The cast: manager, head of A, head of B, leadership, employee, anonymous ---------------

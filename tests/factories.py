@@ -170,3 +170,147 @@ class StakeholderFactory(DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs) -> Stakeholder:
         return services.stakeholder_add(by=kwargs.pop("by", None), **kwargs)
+
+
+# --- Guidelines (issue 5) -------------------------------------------------------------------
+
+GUIDELINE_BODY = """# Wer darf was sagen
+
+Alle Mitarbeitenden dürfen privat über ihre Arbeit sprechen. Für das Unternehmen sprechen nur
+das Social-Media-Team und die Geschäftsführung.
+
+# Betriebsgeheimnisse
+
+Interna, Kundendaten und Preise bleiben intern.
+
+# Krisen und Eskalation
+
+Bei einem Shitstorm nicht selbst antworten, sondern sofort das Social-Media-Team informieren.
+"""
+
+
+class GuidelineFactory(DjangoModelFactory):
+    """A guideline with its first version as a draft (made by `guideline_create`)."""
+
+    class Meta:
+        model = "guidelines.Guideline"
+
+    title = factory.Sequence(lambda n: f"Social-Media-Richtlinie {n}")
+    description = ""
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from guidelines.services import guidelines as guideline_services
+
+        body = kwargs.pop("body", GUIDELINE_BODY)
+        return guideline_services.guideline_create(body=body, by=kwargs.pop("by", None), **kwargs)
+
+
+def guideline_version(
+    status: str = "published",
+    *,
+    guideline=None,
+    body: str | None = None,
+    questions=(),
+    departments=None,
+    acknowledge_by: datetime.date | None = None,
+):
+    """A guideline version taken through the services to `status` (draft, review, approved,
+    published). `guideline` given: its next version, otherwise a new guideline's first.
+    `questions`: [(text, [choices], correct index)]. `departments`: publish to those only."""
+    from guidelines.services import guidelines as guideline_services
+
+    if guideline is None:
+        guideline = GuidelineFactory(body=body or GUIDELINE_BODY)
+        version = guideline.versions.get()
+    else:
+        version, _created = guideline_services.version_create(guideline=guideline, by=None)
+        if body is not None:
+            version = guideline_services.version_update(
+                version=version,
+                body=body,
+                change_summary="Geändert.",
+                effective_date=None,
+                by=None,
+            )
+    for text, choices, correct in questions:
+        guideline_services.question_add(
+            version=version, text=text, choices=choices, correct_choice=correct, by=None
+        )
+    if status == "draft":
+        return version
+    version = guideline_services.version_submit(version=version, by=None)
+    if status == "review":
+        return version
+    version = guideline_services.version_approve(
+        version=version,
+        approved_on=timezone.localdate(),
+        works_agreement_reference="BV 2026/07",
+        by=None,
+    )
+    if status == "approved":
+        return version
+    return guideline_services.version_publish(
+        version=version,
+        by=None,
+        scope_all=departments is None,
+        departments=departments or [],
+        acknowledge_by=acknowledge_by,
+    ).version
+
+
+# --- Training sessions (guidelines app) -------------------------------------------------------
+
+
+def training_session(*, phase=None, by=None, **kwargs):
+    """A training session made by `training_session_create` (invitations queued): tomorrow
+    10:00-12:00 Berlin time in a new rollout's unfreeze phase unless told otherwise."""
+    import zoneinfo
+
+    from guidelines.services import trainings as training_services
+
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    day = timezone.localdate() + datetime.timedelta(days=1)
+    defaults = {
+        "title": "Social Media im Vertrieb",
+        "kind": "workshop",
+        "starts_at": datetime.datetime.combine(day, datetime.time(10), tzinfo=berlin),
+        "ends_at": datetime.datetime.combine(day, datetime.time(12), tzinfo=berlin),
+        "room": "Raum 2.14",
+        "description": "Was dürfen wir posten? Die Richtlinie in der Praxis.",
+    }
+    defaults.update(kwargs)
+    return training_services.training_session_create(
+        phase=phase or _phase_of_new_rollout(), by=by, **defaults
+    )
+
+
+# --- Content workflows (helper A) ------------------------------------------------------------
+
+
+class ContentWorkflowFactory(DjangoModelFactory):
+    """A workflow made by `workflow_create`, its first revision a draft. Pass `by=` a manager
+    (one is made otherwise) and `terms=` a `rollout.services.workflows.Terms` if needed."""
+
+    class Meta:
+        model = "rollout.ContentWorkflow"
+
+    department = factory.SubFactory(DepartmentFactory)
+    title = factory.Sequence(lambda n: f"Eventfotos {n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from rollout.models import Role
+        from rollout.services.workflows import Terms, workflow_create
+
+        by = kwargs.pop("by", None) or UserFactory(roles=[Role.MANAGER])
+        terms = kwargs.pop("terms", None) or Terms(
+            content="5–10 Fotos im Querformat",  # noqa: RUF001
+            trigger="Jede Messe und jedes Firmenevent",
+            turnaround_hours=24,
+            channel="email",
+            channel_detail="social@example.de",
+        )
+        return workflow_create(
+            department=kwargs["department"], title=kwargs["title"], terms=terms, by=by
+        )

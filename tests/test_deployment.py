@@ -151,3 +151,12 @@ def test_dockerfile_ends_as_a_non_root_user():
     users = [arguments for keyword, arguments in stage if keyword == "USER"]
     assert users, "the Dockerfile never leaves root"
     assert not _is_root(users[-1])
+
+
+def test_dockerfile_copies_every_project_package():
+    """Each of the project's own apps (and the project package) is in the image."""
+    copied = set(re.findall(r"^COPY\s+(\w+)\s+\./\1\s*$", DOCKERFILE.read_text(), re.MULTILINE))
+    packages = {
+        path.parent.name for path in ROOT.glob("*/apps.py") if not path.parent.name.startswith(".")
+    } | {"changehub"}
+    assert packages <= copied, f"not copied: {sorted(packages - copied)}"

@@ -27,6 +27,16 @@ from rollout.models.core import (
     UserManager,
     validate_time_zone,
 )
+from rollout.models.workflows import (
+    ContentDelivery,
+    ContentWorkflow,
+    LoginLink,
+    SupplyChannel,
+    WorkflowAction,
+    WorkflowEvent,
+    WorkflowRevision,
+    WorkflowState,
+)
 from rollout.models.workspace import (
     ChampionThanks,
     Channel,
@@ -53,6 +63,8 @@ __all__ = [
     "Channel",
     "CommunicationItem",
     "CommunicationStatus",
+    "ContentDelivery",
+    "ContentWorkflow",
     "CriterionKind",
     "Department",
     "GateCriterion",
@@ -61,6 +73,7 @@ __all__ = [
     "ImportStatus",
     "KpiName",
     "Language",
+    "LoginLink",
     "PeopleImport",
     "Person",
     "Phase",
@@ -74,7 +87,12 @@ __all__ = [
     "StakeholderRole",
     "StoryKind",
     "SuccessStory",
+    "SupplyChannel",
     "User",
     "UserManager",
+    "WorkflowAction",
+    "WorkflowEvent",
+    "WorkflowRevision",
+    "WorkflowState",
     "validate_time_zone",
 ]

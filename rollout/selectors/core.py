@@ -1,8 +1,11 @@
 """Reads that span relations, each with a fixed number of queries whatever the data size."""
 
+import contextlib
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -41,6 +44,51 @@ def rollout_current(*, user: User) -> Rollout | None:
         .first()
         or rollouts.order_by("-start_date", "-pk").first()
     )
+
+
+def rollout_visible_cached(*, user: User, pk: int, request: object = None) -> Rollout | None:
+    """The rollout `pk` with its sponsor if `user` may see it, else None: kept in the cache
+    until the data changes (rollout/freshness.py), so the workspace pages usually need no
+    query to check access. (Who sees a rollout depends on the role only.)"""
+    if not (user.is_manager or user.is_leadership):
+        return None
+    return _cached_per_version(
+        f"rollout:{int(pk)}",
+        request,
+        lambda: rollouts_visible_to(user=user).select_related("sponsor").filter(pk=pk).first(),
+    )
+
+
+def rollout_current_cached(*, user: User, request: object = None) -> Rollout | None:
+    """`rollout_current` for the navigation of every page: kept in the cache until the data
+    changes (rollout/freshness.py), so a page view usually needs no query for it."""
+    if not (user.is_manager or user.is_leadership):
+        return None
+    # Both roles see every rollout (`rollouts_visible_to`): one entry serves them all.
+    return _cached_per_version("rollout-current", request, lambda: rollout_current(user=user))
+
+
+def _cached_per_version(name: str, request: object, load: Callable[[], Any]) -> Any:
+    """`load()`, kept in the cache under the data version (None is cached too); loaded
+    directly when the cache cannot be reached."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    from rollout.freshness import request_data_version
+
+    version = request_data_version(request)
+    if version is None:
+        return load()
+    key = f"{name}:{version}"
+    try:
+        found = cache.get(key)
+    except Exception:  # the cache is down
+        return load()
+    if found is None:
+        found = load()
+        with contextlib.suppress(Exception):
+            cache.set(key, found if found is not None else 0, settings.PAGE_CACHE_SECONDS)
+    return found or None
 
 
 @dataclass
@@ -105,6 +153,45 @@ class RolloutSignals:
             )
         )
         return Share(part=counts["part"], whole=counts["whole"])
+
+    @cached_property
+    def workflows_confirmed(self) -> Share:
+        """Departments with content workflows, and how many of them have every workflow
+        confirmed (a revision in force): one query."""
+        from rollout.selectors.workflows import workflow_counts_by_department
+
+        counts = workflow_counts_by_department().values()
+        return Share(
+            part=sum(1 for total, confirmed in counts if total and confirmed == total),
+            whole=sum(1 for total, _ in counts if total),
+        )
+
+    @cached_property
+    def content_on_time(self) -> Share:
+        """Content deliveries of the last 90 days that are due or delivered, and how many of
+        them arrived on time: one aggregate query."""
+        from rollout.selectors.workflows import content_on_time_share
+
+        on_time, counted = content_on_time_share()
+        return Share(part=on_time, whole=counted)
+
+    @cached_property
+    def guideline_acknowledged(self) -> Share:
+        """Requests of the guideline versions in force (active people), and how many of them
+        are acknowledged (guidelines.selectors.guidelines): one aggregate query."""
+        from guidelines.selectors.guidelines import acknowledged_counts
+
+        acknowledged, asked = acknowledged_counts()
+        return Share(part=acknowledged, whole=asked)
+
+    @cached_property
+    def training_coverage(self) -> Share:
+        """Active people in a department, and how many of them attended a workshop, webinar
+        or coaching session of this rollout (guidelines.selectors.trainings): one query."""
+        from guidelines.selectors.trainings import training_coverage_counts
+
+        trained, to_train = training_coverage_counts(rollout_id=self.rollout_id)
+        return Share(part=trained, whole=to_train)
 
 
 @dataclass

@@ -6,15 +6,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, F, Func, IntegerField, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rollout.models import (
-    OPEN_ACTIVITY_STATUSES,
     Activity,
-    Attitude,
     Department,
     Language,
     PeopleImport,
@@ -23,7 +20,14 @@ from rollout.models import (
     Rollout,
     Stakeholder,
 )
-from rollout.selectors.readiness import DepartmentReadiness, readiness_from_loaded
+from rollout.selectors.readiness import (
+    DepartmentReadiness,
+    ReadinessRows,
+    add_guideline_acknowledged,
+    add_training_coverage,
+    department_readiness,
+    readiness_from_loaded,
+)
 from rollout.services.people_files import COLUMN_LABELS, COLUMNS, EXPORT_HEADERS
 
 
@@ -39,42 +43,48 @@ def rollout_for_departments() -> Rollout | None:
     )
 
 
-def _count(queryset: QuerySet) -> Coalesce:
-    """A correlated COUNT(*) subquery: one SQL statement for the whole list, no joins that
-    multiply rows."""
-    counted = queryset.order_by().annotate(_n=Func(F("pk"), function="COUNT")).values("_n")
-    return Coalesce(Subquery(counted[:1], output_field=IntegerField()), Value(0))
+@dataclass
+class DepartmentList:
+    """The department list: departments by name, each with `member_count`, `open_count`,
+    `overdue_count` and `has_champion`, and their readiness (None without a rollout)."""
+
+    rollout: Rollout | None
+    departments: list[Department]
+    readiness: ReadinessRows | None
 
 
-def department_list(*, rollout: Rollout | None, name: str = "") -> QuerySet[Department]:
-    """Departments with head, deputy, parent and the counts the list shows: one query."""
-    today = timezone.localdate()
-    queryset = Department.objects.select_related("parent", "head", "deputy").annotate(
-        member_count=_count(Person.objects.filter(department=OuterRef("pk"), is_active=True))
-    )
-    if rollout is not None:
-        open_activities = Activity.objects.filter(
-            departments=OuterRef("pk"), phase__rollout=rollout, status__in=OPEN_ACTIVITY_STATUSES
-        )
-        queryset = queryset.annotate(
-            open_count=_count(open_activities),
-            overdue_count=_count(open_activities.filter(due_date__lt=today)),
-            has_champion=Exists(
-                Stakeholder.objects.filter(
-                    rollout=rollout,
-                    person__department=OuterRef("pk"),
-                    person__is_active=True,
-                    attitude=Attitude.CHAMPION,
-                )
-            ),
-        )
-    else:
-        queryset = queryset.annotate(
-            open_count=Value(0), overdue_count=Value(0), has_champion=Value(False)
-        )
+def department_list(*, rollout: Rollout | None, name: str = "") -> DepartmentList:
+    """Departments with head, deputy and parent, and the counts the list shows. One query for
+    the departments, one grouped query for the active members, and the readiness of the same
+    departments (`department_readiness`, which the page shows anyway), whose figures give the
+    open and overdue activities and the champions: no correlated subqueries, a fixed number
+    of queries whatever the number of departments."""
+    queryset = Department.objects.select_related("parent", "head", "deputy").order_by("name")
     if name.strip():
         queryset = queryset.filter(name__icontains=name.strip())
-    return queryset.order_by("name")
+    departments = list(queryset)
+    members = dict(
+        Person.objects.filter(is_active=True, department__in=queryset.values("pk"))
+        .values("department")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("department", "n")
+    )
+    readiness = (
+        department_readiness(rollout=rollout, departments=departments)
+        if rollout is not None and departments
+        else None
+    )
+    by_department = {row.department.pk: row for row in readiness or []}
+    for department in departments:
+        department.member_count = members.get(department.pk, 0)
+        row = by_department.get(department.pk)
+        department.open_count = row.open_activities if row else 0
+        department.overdue_count = row.overdue_activities if row else 0
+        department.has_champion = row.champion_present if row else False
+    if rollout is not None and readiness is None:
+        readiness = ReadinessRows([], rollout=rollout)
+    return DepartmentList(rollout=rollout, departments=departments, readiness=readiness)
 
 
 @dataclass
@@ -120,6 +130,8 @@ def department_page(
         readiness = readiness_from_loaded(
             department=department, stakeholders=stakeholders, activities=activities, today=today
         )
+        add_training_coverage(readiness, rollout=rollout)  # one query
+        add_guideline_acknowledged(readiness)  # one query
     return DepartmentPage(
         department=department,
         rollout=rollout,

@@ -2,8 +2,8 @@
 
 Only what exists is measured: stakeholders (count, average attitude, champions, resistant
 stakeholders with high influence) and the rollout's activities tagged with the department
-(open, overdue). Content workflows, guideline acknowledgments and trainings do not exist
-yet; when they do, each adds
+(open, overdue), content workflows (confirmed) and deliveries (on time, last 90 days),
+training coverage and the acknowledgment of the guidelines in force. A new signal adds
 
 1. a field to `DepartmentReadiness` (None while there is no data),
 2. one grouped query in `department_readiness`, and
@@ -94,8 +94,11 @@ class DepartmentReadiness:
     resistant_high_influence: int = 0
     open_activities: int = 0
     overdue_activities: int = 0
-    # Later: content_workflow_confirmed: bool | None, guideline_acknowledged_percent:
-    # int | None, training_coverage_percent: int | None (see the module docstring).
+    workflows_total: int = 0  # content workflows of the department
+    workflows_confirmed: int = 0  # of them with a revision in force
+    on_time_percent: int | None = None  # content deliveries of the last 90 days; None: none
+    training_coverage_percent: int | None = None  # trained share of members; None: no members
+    guideline_acknowledged_percent: int | None = None  # of the guidelines in force; None: none
 
     @property
     def champion_present(self) -> bool:
@@ -165,6 +168,70 @@ def _measure_overdue(row: DepartmentReadiness) -> tuple[object, str, Level]:
     return count, _count_text(count), Level.BAD if count else Level.GOOD
 
 
+def _measure_workflows(row: DepartmentReadiness) -> tuple[object, str, Level]:
+    total, confirmed = row.workflows_total, row.workflows_confirmed
+    if not total:
+        return None, "\N{EN DASH}", Level.NONE
+    text = str(_("%(confirmed)s of %(total)s") % {"confirmed": confirmed, "total": total})
+    if confirmed == total:
+        return True, text, Level.GOOD
+    return False, text, Level.WARN if confirmed else Level.BAD
+
+
+# The share of content on time: from this value on it is good, below the second critical.
+ON_TIME_GOOD_FROM = 80
+ON_TIME_WARN_FROM = 50
+
+
+def _measure_on_time(row: DepartmentReadiness) -> tuple[object, str, Level]:
+    value = row.on_time_percent
+    if value is None:
+        return None, "\N{EN DASH}", Level.NONE
+    if value >= ON_TIME_GOOD_FROM:
+        level = Level.GOOD
+    elif value >= ON_TIME_WARN_FROM:
+        level = Level.WARN
+    else:
+        level = Level.BAD
+    return value, f"{formats.number_format(value)} %", level
+
+
+# Training coverage: from this share on it is good, below the second critical.
+TRAINING_GOOD_FROM = 80
+TRAINING_WARN_FROM = 50
+
+
+def _measure_training(row: DepartmentReadiness) -> tuple[object, str, Level]:
+    value = row.training_coverage_percent
+    if value is None:
+        return None, "\N{EN DASH}", Level.NONE
+    if value >= TRAINING_GOOD_FROM:
+        level = Level.GOOD
+    elif value >= TRAINING_WARN_FROM:
+        level = Level.WARN
+    else:
+        level = Level.BAD
+    return value, f"{formats.number_format(value)} %", level
+
+
+# Guideline acknowledged: from this share on it is good, below the second critical.
+GUIDELINE_GOOD_FROM = 90
+GUIDELINE_WARN_FROM = 60
+
+
+def _measure_guideline(row: DepartmentReadiness) -> tuple[object, str, Level]:
+    value = row.guideline_acknowledged_percent
+    if value is None:
+        return None, "\N{EN DASH}", Level.NONE
+    if value >= GUIDELINE_GOOD_FROM:
+        level = Level.GOOD
+    elif value >= GUIDELINE_WARN_FROM:
+        level = Level.WARN
+    else:
+        level = Level.BAD
+    return value, f"{formats.number_format(value)} %", level
+
+
 READINESS_COLUMNS: tuple[ReadinessColumn, ...] = (
     ReadinessColumn(
         "stakeholders",
@@ -201,6 +268,36 @@ READINESS_COLUMNS: tuple[ReadinessColumn, ...] = (
         _("Overdue"),
         _("Open activities past their due date."),
         _measure_overdue,
+    ),
+    ReadinessColumn(
+        "content_workflow",
+        _("Content workflow confirmed"),
+        _("Content workflows of the department with a confirmed revision in force."),
+        _measure_workflows,
+    ),
+    ReadinessColumn(
+        "content_on_time",
+        _("Content on time"),
+        _("Share of the content deliveries of the last 90 days that arrived on time."),
+        _measure_on_time,
+    ),
+    ReadinessColumn(
+        "training_coverage",
+        _("Training coverage"),
+        _(
+            "Share of the department's active people who attended a workshop, webinar or "
+            "coaching session of the rollout."
+        ),
+        _measure_training,
+    ),
+    ReadinessColumn(
+        "guideline_acknowledged",
+        _("Guideline acknowledged"),
+        _(
+            "Share of the department's people asked to acknowledge the guidelines in force "
+            "who have done so."
+        ),
+        _measure_guideline,
     ),
 )
 
@@ -241,8 +338,9 @@ def readiness_from_loaded(
     today: datetime.date | None = None,
 ) -> DepartmentReadiness:
     """The same signals as `department_readiness`, from one department's stakeholders and
-    activities already loaded for its page (no query). The stakeholders must be the rollout's
-    active people of the department, the activities the rollout's tagged with it."""
+    activities already loaded for its page, plus two queries for its content workflows and
+    deliveries. The stakeholders must be the rollout's active people of the department, the
+    activities the rollout's tagged with it."""
     today = today or timezone.localdate()
     row = DepartmentReadiness(department=department)
     stakeholders = list(stakeholders)
@@ -261,7 +359,42 @@ def readiness_from_loaded(
     row.overdue_activities = sum(
         1 for a in open_activities if a.due_date is not None and a.due_date < today
     )
+    _add_content_signals({department.pk: row})
     return row
+
+
+def _add_content_signals(rows: dict[int, DepartmentReadiness]) -> None:
+    """Content workflows and on-time deliveries of the departments: two grouped queries."""
+    from rollout.selectors.workflows import on_time_by_department, workflow_counts_by_department
+
+    for department_id, (total, confirmed) in workflow_counts_by_department(
+        department_ids=rows.keys()
+    ).items():
+        if department_id in rows:
+            rows[department_id].workflows_total = total
+            rows[department_id].workflows_confirmed = confirmed
+    for department_id, figures in on_time_by_department(department_ids=rows.keys()).items():
+        if department_id in rows:
+            rows[department_id].on_time_percent = figures.on_time_percent
+
+
+# The dashboard caches the heatmap; writes that change it outside the "latest changes" feed
+# (content workflows, deliveries) bump this version so that it is rebuilt at once.
+READINESS_VERSION_KEY = "rollout:readiness-version"
+
+
+def readiness_version() -> str:
+    from django.core.cache import cache
+
+    return str(cache.get(READINESS_VERSION_KEY, 0))
+
+
+def readiness_changed() -> None:
+    import time
+
+    from django.core.cache import cache
+
+    cache.set(READINESS_VERSION_KEY, time.time_ns(), timeout=None)
 
 
 def department_readiness(
@@ -271,7 +404,7 @@ def department_readiness(
     today: datetime.date | None = None,
 ) -> ReadinessRows:
     """The readiness of each department (all of them, by name, when none are given) in a
-    rollout: three queries (two when the departments are given), whatever their number."""
+    rollout: five queries (four when the departments are given), whatever their number."""
     today = today or timezone.localdate()
     if departments is None:
         chosen = list(Department.objects.only("id", "name").order_by("name"))
@@ -327,4 +460,47 @@ def department_readiness(
             row.open_activities = entry["open"]
             row.overdue_activities = entry["overdue"]
 
+    _add_content_signals(rows)
+    _add_training_coverage(rows, rollout=rollout, ids=ids)
+    _add_guideline_acknowledged(rows, ids=ids)
     return ReadinessRows(rows.values(), rollout=rollout)
+
+
+def add_training_coverage(row: DepartmentReadiness, *, rollout: Rollout) -> None:
+    """Fill one department's training coverage (for `readiness_from_loaded`): one query."""
+    _add_training_coverage({row.department.pk: row}, rollout=rollout, ids=[row.department.pk])
+
+
+def _add_training_coverage(
+    rows: dict[int, DepartmentReadiness], *, rollout: Rollout, ids: list[int] | None
+) -> None:
+    """Training coverage per department (guidelines.selectors.trainings): one grouped query."""
+    from guidelines.selectors.trainings import coverage_by_department
+
+    for department_id, (trained, members) in coverage_by_department(
+        rollout_id=rollout.pk, department_ids=ids
+    ).items():
+        row = rows.get(department_id)
+        if row is not None and members:
+            row.training_coverage_percent = 100 * trained // members
+
+
+def add_guideline_acknowledged(row: DepartmentReadiness) -> None:
+    """Fill one department's guideline acknowledgment (for `readiness_from_loaded`): one
+    query."""
+    _add_guideline_acknowledged({row.department.pk: row}, ids=[row.department.pk])
+
+
+def _add_guideline_acknowledged(
+    rows: dict[int, DepartmentReadiness], *, ids: list[int] | None
+) -> None:
+    """Acknowledged share of the guidelines in force per department
+    (guidelines.selectors.guidelines): one grouped query."""
+    from guidelines.selectors.guidelines import acknowledged_by_department
+
+    for department_id, (acknowledged, asked) in acknowledged_by_department(
+        department_ids=ids
+    ).items():
+        row = rows.get(department_id)
+        if row is not None and asked:
+            row.guideline_acknowledged_percent = 100 * acknowledged // asked

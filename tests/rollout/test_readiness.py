@@ -115,6 +115,10 @@ def test_levels_colour_each_signal(world):
         "resistant_high_influence": Level.BAD,
         "open_activities": Level.NONE,
         "overdue_activities": Level.BAD,
+        "content_workflow": Level.NONE,  # no content workflows
+        "content_on_time": Level.NONE,  # no deliveries
+        "training_coverage": Level.BAD,  # nobody trained yet
+        "guideline_acknowledged": Level.NONE,  # no guideline published
     }
     assert levels["Personal"]["average_attitude"] == Level.BAD
     assert levels["Personal"]["champion"] == Level.BAD
@@ -125,6 +129,10 @@ def test_levels_colour_each_signal(world):
         "resistant_high_influence": Level.NONE,
         "open_activities": Level.NONE,
         "overdue_activities": Level.GOOD,
+        "content_workflow": Level.NONE,
+        "content_on_time": Level.NONE,
+        "training_coverage": Level.NONE,  # no members
+        "guideline_acknowledged": Level.NONE,
     }
     assert texts == {
         "stakeholders": "4",
@@ -133,6 +141,10 @@ def test_levels_colour_each_signal(world):
         "resistant_high_influence": "1",
         "open_activities": "3",
         "overdue_activities": "1",
+        "content_workflow": "\N{EN DASH}",
+        "content_on_time": "\N{EN DASH}",
+        "training_coverage": "0 %",
+        "guideline_acknowledged": "\N{EN DASH}",
     }
     assert rows["Vertrieb"].worst_level == Level.BAD
     assert [column.key for column in READINESS_COLUMNS] == list(texts)
@@ -200,8 +212,9 @@ def test_query_count_is_constant_for_any_number_of_departments(world):
     given_small = count(departments=list(Department.objects.all()))
     _grow(rollout, 200)
     assert Stakeholder.objects.filter(rollout=rollout).count() > 200
-    assert count() == small == 3
-    assert count(departments=list(Department.objects.all())) == given_small == 2
+    # + content workflows and deliveries (2), training coverage (1), guideline acknowledged (1)
+    assert count() == small == 3 + 2 + 1 + 1
+    assert count(departments=list(Department.objects.all())) == given_small == 2 + 2 + 1 + 1
 
 
 def test_heatmap_renders_numbers_colours_and_text(world):

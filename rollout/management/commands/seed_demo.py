@@ -18,6 +18,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from guidelines.demo import seed_guidelines
+from guidelines.demo_trainings import seed_trainings
 from rollout import services
 from rollout.management.demo import (
     COMPANY,
@@ -35,6 +37,7 @@ from rollout.management.demo import (
     demo_people,
     extra_activities,
 )
+from rollout.management.demo_workflows import seed_workflows
 from rollout.models import (
     OPEN_ACTIVITY_STATUSES,
     Activity,
@@ -80,6 +83,11 @@ class Command(BaseCommand):
             rollout = None
             if not Rollout.objects.filter(name=ROLLOUT_NAME).exists():
                 rollout = self._rollout(by_key, departments, manager=users[MANAGER_EMAIL])
+            seed_workflows(departments=departments, manager=users[MANAGER_EMAIL])
+            seed_guidelines(manager=users[MANAGER_EMAIL])
+            seed_trainings(
+                rollout_name=ROLLOUT_NAME, departments=departments, manager=users[MANAGER_EMAIL]
+            )
         self._summary(new_departments, new_people, new_users, rollout)
 
     # -- directory
