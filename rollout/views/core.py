@@ -62,10 +62,8 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect("rollout:dashboard", pk=rollout.pk)
         return render(request, "rollout/no_rollout.html")
     if user.is_department_head:
-        departments = list(selectors.departments_led_by(user=user))
-        if len(departments) == 1:
-            return redirect("rollout:department_detail", pk=departments[0].pk)
-        return render(request, "rollout/my_departments.html", {"departments": departments})
+        # Workflows waiting for them, their department's figures and people.
+        return redirect("rollout:my_department")
     return redirect("rollout:me")
 
 

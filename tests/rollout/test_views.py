@@ -116,9 +116,7 @@ def test_home_sends_each_role_to_its_page(cast, who, expected):
     response = cast.client(who).get("/")
     expect_status(response, expected)
     if who == "head_a":
-        assert response["Location"] == reverse(
-            "rollout:department_detail", args=[cast.department_a.pk]
-        )
+        assert response["Location"] == reverse("rollout:my_department")
     if who in {"manager", "leadership"}:
         assert response["Location"] == reverse("rollout:dashboard", args=[cast.rollout.pk])
     if who == "employee":
