@@ -126,6 +126,10 @@ def employee_load(
 
         gate.wait()
         deadline = deadline_box[0]
+        if think_ms:
+            # People do not all click at the same millisecond: each user's first request
+            # comes somewhere within one think time, as every later one does.
+            time.sleep(rng.uniform(0, think_ms) / 1000)
         try:
             for path in paths:
                 if time.perf_counter() >= deadline:
