@@ -65,7 +65,8 @@ bench: $(VENV)/.compiled
 	  $(PY) manage.py seed_scale --departments 200 --people 20000; \
 	  $(PY) manage.py bench $(BENCH_ARGS); \
 	  $(PY) manage.py bench_guidelines $(BENCH_GUIDELINES_ARGS); \
-	  $(PY) manage.py bench_reminders $(BENCH_REMINDERS_ARGS)
+	  $(PY) manage.py bench_reminders $(BENCH_REMINDERS_ARGS); \
+	  $(PY) manage.py bench_report
 
 messages: $(VENV)/.installed
 	$(PY) manage.py makemessages --locale de --locale en --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'

@@ -317,6 +317,13 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "default")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 HEARTBEAT_SECONDS = env_int("HEARTBEAT_SECONDS", 60)
+# Leadership reports render on their own queue, within this many seconds; the monthly
+# leadership pack goes out on this day of the month (at REPORT_MONTHLY_HOUR).
+CELERY_REPORTS_QUEUE = env_str("CELERY_REPORTS_QUEUE", "reports")
+CELERY_TASK_ROUTES = {"rollout.tasks.render_report": {"queue": CELERY_REPORTS_QUEUE}}
+REPORT_TIME_LIMIT_SECONDS = env_int("REPORT_TIME_LIMIT_SECONDS", 120)
+REPORT_MONTHLY_DAY = env_int("REPORT_MONTHLY_DAY", 1)
+REPORT_MONTHLY_HOUR = env_int("REPORT_MONTHLY_HOUR", 6)
 
 # --- Notifications (the outbox) -------------------------------------------------------------
 # The beat hands due notifications to the worker this often.
@@ -365,6 +372,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.scan_reminders",
         "schedule": timedelta(seconds=NOTIFY_SCAN_SECONDS),
     },
+    "rollout-monthly-leadership-pack": {
+        "task": "rollout.tasks.monthly_leadership_pack",
+        "schedule": crontab(minute=0, hour=REPORT_MONTHLY_HOUR),
+    },
     "notifications-department-summaries": {
         "task": "notifications.tasks.queue_department_summaries",
         "schedule": crontab(minute=0, hour=NOTIFY_SUMMARY_HOUR, day_of_week="mon-fri"),
@@ -378,5 +389,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        # WeasyPrint logs every step of every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -1,6 +1,7 @@
 """Celery tasks of the rollout core: load by id, call a service, nothing else."""
 
 from celery import shared_task
+from django.conf import settings
 
 from rollout import services
 
@@ -9,3 +10,32 @@ from rollout import services
 def scheduler_heartbeat() -> None:
     """Run by beat every HEARTBEAT_SECONDS; /health/ shows when it last ran."""
     services.heartbeat_record(name="beat")
+
+
+@shared_task(
+    soft_time_limit=settings.REPORT_TIME_LIMIT_SECONDS,
+    time_limit=settings.REPORT_TIME_LIMIT_SECONDS + 30,
+)
+def render_report(report_id: int) -> None:
+    """Render a queued report (on the "reports" queue); a second run does nothing."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from rollout.models import Report
+    from rollout.models.reports import TIMEOUT_REASON
+    from rollout.services import reports
+
+    try:
+        reports.report_render(report_id=report_id)
+    except SoftTimeLimitExceeded:
+        report = Report.objects.filter(pk=report_id).first()
+        if report is not None:
+            reports.report_fail(report=report, reason=TIMEOUT_REASON)
+
+
+@shared_task
+def monthly_leadership_pack() -> None:
+    """Run daily by beat: on REPORT_MONTHLY_DAY, one report per active rollout, mailed to
+    leadership when ready."""
+    from rollout.services import reports
+
+    reports.monthly_reports_queue()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from rollout.views import communication, departments, plan, stakeholders, workflows
+from rollout.views import communication, departments, plan, reports, stakeholders, workflows
 from rollout.views import core as views
 
 app_name = "rollout"
@@ -21,4 +21,5 @@ urlpatterns = [
     *stakeholders.urlpatterns,
     *communication.urlpatterns,
     *workflows.urlpatterns,
+    *reports.urlpatterns,
 ]

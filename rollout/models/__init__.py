@@ -27,6 +27,7 @@ from rollout.models.core import (
     UserManager,
     validate_time_zone,
 )
+from rollout.models.reports import PENDING_REPORT_STATUSES, Report, ReportStatus
 from rollout.models.workflows import (
     ContentDelivery,
     ContentWorkflow,
@@ -53,6 +54,7 @@ from rollout.models.workspace import (
 
 __all__ = [
     "OPEN_ACTIVITY_STATUSES",
+    "PENDING_REPORT_STATUSES",
     "PHASE_ORDER",
     "Activity",
     "ActivityKind",
@@ -79,6 +81,8 @@ __all__ = [
     "Phase",
     "PhaseKind",
     "PhaseStatus",
+    "Report",
+    "ReportStatus",
     "Role",
     "Rollout",
     "RolloutApproach",

@@ -1,0 +1,88 @@
+"""Leadership progress reports: a PDF rendered by the worker, with its status and file."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rollout.models.core import Language, Rollout
+
+
+class ReportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RENDERING = "rendering", _("Rendering")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+PENDING_REPORT_STATUSES = (ReportStatus.QUEUED, ReportStatus.RENDERING)
+# Stored in English; shown translated (`Report.error_display`).
+TIMEOUT_REASON = "The report took too long to render."
+_KNOWN_REASONS = {TIMEOUT_REASON: _("The report took too long to render.")}
+
+
+class Report(models.Model):
+    """One leadership progress report of a rollout: asked for in the browser, by the monthly
+    schedule or on the command line, rendered to PDF by the worker. `summary` keeps the key
+    figures at render time, so the next report can say what changed."""
+
+    rollout = models.ForeignKey(
+        Rollout, verbose_name=_("rollout"), on_delete=models.CASCADE, related_name="reports"
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=Language.choices, default=Language.GERMAN
+    )
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.QUEUED
+    )
+    progress = models.CharField(_("progress"), max_length=200, blank=True)
+    error = models.TextField(_("reason of the failure"), blank=True)
+    file = models.FileField(_("file"), upload_to="reports/%Y/%m/", blank=True)
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    summary = models.JSONField(_("key figures"), default=dict, blank=True)
+    # Set for the monthly leadership pack ("monthly:<rollout>:<YYYY-MM>"), so it runs once.
+    schedule_key = models.CharField(_("schedule key"), max_length=64, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["rollout", "-created_at"], name="report_rollout_created")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["schedule_key"],
+                condition=~models.Q(schedule_key=""),
+                name="report_schedule_key_unique",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="ready") | ~models.Q(file=""),
+                name="report_ready_has_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rollout_id} {self.created_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in PENDING_REPORT_STATUSES
+
+    @property
+    def error_display(self) -> str:
+        return str(_KNOWN_REASONS.get(self.error, self.error))
+
+    @property
+    def filename(self) -> str:
+        return f"report-{self.rollout_id}-{timezone.localtime(self.created_at):%Y-%m-%d}.pdf"

@@ -1,0 +1,317 @@
+"""Leadership progress reports: queue one (idempotent), render it to PDF in the worker with a
+restricted URL fetcher and a time limit, store the file, and the monthly leadership pack."""
+
+import datetime
+import functools
+import mimetypes
+import time
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from rollout.models import (
+    PENDING_REPORT_STATUSES,
+    Language,
+    Report,
+    ReportStatus,
+    Role,
+    Rollout,
+    User,
+)
+from rollout.models.reports import TIMEOUT_REASON
+
+# A second click within this time gets the report already queued with the same parameters.
+REUSE_SECONDS = 60
+# Our own static files, as WeasyPrint sees them: `{% static %}` paths resolve against this.
+BASE_URL = "https://changehub.invalid/"
+STATIC_PREFIX = BASE_URL + settings.STATIC_URL.lstrip("/")
+
+
+# Heatmap columns drawn from stakeholders: hidden for departments with few of them.
+ATTITUDE_COLUMNS = ("stakeholders", "average_attitude", "champion", "resistant_high_influence")
+
+
+class RenderTimeout(Exception):
+    """The render took longer than REPORT_TIME_LIMIT_SECONDS."""
+
+
+@functools.cache
+def _fetcher_class() -> type:
+    """The fetcher class, made on first use: importing WeasyPrint is slow and heavy, and the
+    web process never needs it."""
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+    class ReportURLFetcher(URLFetcher):
+        """Only our own static files (read from disk through the staticfiles finders) and
+        data: URIs; everything else (file://, http, https) is refused. Records what it was
+        asked and what it refused."""
+
+        def __init__(self, *, deadline: float | None = None) -> None:
+            super().__init__(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
+            self.deadline = deadline
+            self.asked: list[str] = []
+            self.refused: list[str] = []
+
+        def fetch(self, url, headers=None):
+            self.asked.append(url)
+            if self.deadline is not None and time.monotonic() > self.deadline:
+                raise FatalURLFetchingError("The report took too long to render.")
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url.startswith(STATIC_PREFIX) and not urlsplit(url).query:
+                found = _static_file(unquote(url[len(STATIC_PREFIX) :]))
+                if found is not None:
+                    mimetype = mimetypes.guess_type(found)[0] or "application/octet-stream"
+                    with open(found, "rb") as handle:
+                        body = handle.read()
+                    return URLFetcherResponse(url, body=body, headers={"Content-Type": mimetype})
+            self.refused.append(url)
+            raise ValueError(f"Refused to fetch {url[:80]}")
+
+    return ReportURLFetcher
+
+
+def report_url_fetcher(*, deadline: float | None = None):
+    """A restricted URL fetcher for WeasyPrint (see `_fetcher_class`)."""
+    return _fetcher_class()(deadline=deadline)
+
+
+def _static_file(path: str) -> str | None:
+    from django.contrib.staticfiles import finders
+
+    parts = PurePosixPath(path).parts
+    if not parts or ".." in parts or path.startswith("/"):
+        return None
+    found = finders.find(path)
+    return found if isinstance(found, str) else None
+
+
+def report_html(*, figures, language: str) -> str:
+    """The report's HTML in `language` (templates/pdf/report.html)."""
+    from guidelines.markdown import render as markdown_render
+    from guidelines.models import GuidelineVersion, VersionStatus
+    from rollout.reports_charts import charts_for
+    from rollout.selectors.readiness import READINESS_COLUMNS
+
+    guidelines = [
+        (version, markdown_render(version.body, shift_headings=2))
+        for version in GuidelineVersion.objects.filter(status=VersionStatus.PUBLISHED)
+        .select_related("guideline")
+        .order_by("guideline__title", "pk")
+    ]
+    with translation.override(language), timezone.override(settings.TIME_ZONE):
+        return render_to_string(
+            "pdf/report.html",
+            {
+                "figures": figures,
+                "charts": charts_for(figures),
+                "guidelines": guidelines,
+                "columns": READINESS_COLUMNS,
+                "hidden_keys": ATTITUDE_COLUMNS,
+                "language": language,
+                "generated_at": timezone.now(),
+            },
+        )
+
+
+@dataclass
+class RenderedPdf:
+    content: bytes
+    html_seconds: float  # gathering the figures and the HTML
+    pdf_seconds: float  # WeasyPrint
+    fetcher: object  # the fetcher used, with `asked` and `refused`
+
+
+def pdf_from_html(html: str, *, time_limit: float | None = None) -> RenderedPdf:
+    """WeasyPrint with the restricted fetcher; raises RenderTimeout past `time_limit`."""
+    from weasyprint import HTML
+    from weasyprint.urls import FatalURLFetchingError
+
+    limit = time_limit if time_limit is not None else settings.REPORT_TIME_LIMIT_SECONDS
+    started = time.monotonic()
+    fetcher = report_url_fetcher(deadline=started + limit)
+    try:
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render()
+        if time.monotonic() - started > limit:
+            raise RenderTimeout
+        content = document.write_pdf()
+    except (Exception, FatalURLFetchingError) as error:  # the latter is a BaseException
+        if time.monotonic() - started > limit:
+            raise RenderTimeout from error
+        if isinstance(error, FatalURLFetchingError):
+            raise RuntimeError(str(error)) from error
+        raise
+    return RenderedPdf(
+        content=content, html_seconds=0.0, pdf_seconds=time.monotonic() - started, fetcher=fetcher
+    )
+
+
+def report_pdf(
+    *, rollout: Rollout, language: str, now: datetime.datetime | None = None
+) -> tuple[RenderedPdf, dict]:
+    """The report of `rollout` as PDF bytes, with its key figures."""
+    from rollout.selectors.reports import report_figures
+
+    started = time.monotonic()
+    figures = report_figures(rollout=rollout, now=now)
+    html = report_html(figures=figures, language=language)
+    html_seconds = time.monotonic() - started
+    rendered = pdf_from_html(html)
+    rendered.html_seconds = html_seconds
+    return rendered, figures.key_figures
+
+
+# --- Queue and render --------------------------------------------------------------------------
+
+
+def report_request(
+    *, rollout: Rollout, language: str, by: User | None, schedule_key: str = ""
+) -> Report:
+    """Queue a report; a double click (a pending report of the same rollout, language and
+    person asked for less than a minute ago) gets the same report. The render task is queued
+    after commit."""
+    if language not in Language.values:
+        language = Language.GERMAN
+    with transaction.atomic():
+        if schedule_key:
+            report, created = Report.objects.get_or_create(
+                schedule_key=schedule_key,
+                defaults={"rollout": rollout, "language": language, "requested_by": by},
+            )
+            if not created:
+                return report
+        else:
+            since = timezone.now() - datetime.timedelta(seconds=REUSE_SECONDS)
+            existing = (
+                Report.objects.select_for_update()
+                .filter(
+                    rollout=rollout,
+                    language=language,
+                    requested_by=by,
+                    status__in=PENDING_REPORT_STATUSES,
+                    created_at__gte=since,
+                    schedule_key="",
+                )
+                .first()
+            )
+            if existing is not None:
+                return existing
+            report = Report.objects.create(
+                rollout=rollout,
+                language=language,
+                requested_by=by,
+                parameters={"language": language},
+            )
+        transaction.on_commit(lambda: _queue_render(report.pk))
+    return report
+
+
+def _queue_render(report_id: int) -> None:
+    from rollout.tasks import render_report
+
+    render_report.delay(report_id)
+
+
+def report_claim(*, report_id: int) -> bool:
+    """queued -> rendering with a conditional update: only one worker wins."""
+    return bool(
+        Report.objects.filter(pk=report_id, status=ReportStatus.QUEUED).update(
+            status=ReportStatus.RENDERING,
+            started_at=timezone.now(),
+            progress="Rendering the PDF",
+        )
+    )
+
+
+def report_render(*, report_id: int) -> Report | None:
+    """Claim, render, store, and mark ready (or failed with the reason). A second run of a
+    report already claimed does nothing."""
+    if not report_claim(report_id=report_id):
+        return Report.objects.filter(pk=report_id).first()
+    report = Report.objects.select_related("rollout").get(pk=report_id)
+    try:
+        rendered, summary = report_pdf(rollout=report.rollout, language=report.language)
+    except Exception as error:
+        report_fail(report=report, reason=_failure_reason(error))
+        return report
+    report.file.save(report.filename, ContentFile(rendered.content), save=False)
+    report.size = len(rendered.content)
+    report.summary = summary
+    report.status = ReportStatus.READY
+    report.progress = ""
+    report.finished_at = timezone.now()
+    report.save(update_fields=["file", "size", "summary", "status", "progress", "finished_at"])
+    if report.schedule_key:
+        monthly_pack_notify(report=report)
+    return report
+
+
+def _failure_reason(error: BaseException) -> str:
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    if isinstance(error, RenderTimeout | SoftTimeLimitExceeded):
+        return TIMEOUT_REASON
+    return f"{type(error).__name__}: {error}"[:500]
+
+
+def report_fail(*, report: Report, reason: str) -> None:
+    Report.objects.filter(pk=report.pk, status__in=PENDING_REPORT_STATUSES).update(
+        status=ReportStatus.FAILED, error=reason, progress="", finished_at=timezone.now()
+    )
+    report.refresh_from_db(fields=["status", "error", "progress", "finished_at"])
+
+
+# --- The monthly leadership pack ---------------------------------------------------------------
+
+
+def monthly_pack_due(today: datetime.date) -> bool:
+    return today.day == settings.REPORT_MONTHLY_DAY
+
+
+def monthly_reports_queue(
+    *, today: datetime.date | None = None, force: bool = False
+) -> list[Report]:
+    """On the configured day, one report per active rollout (once per rollout and month,
+    through `schedule_key`); each is mailed to the leadership users when ready."""
+    from rollout.models import PhaseStatus
+
+    today = today or timezone.localdate()
+    if not force and not monthly_pack_due(today):
+        return []
+    rollouts = Rollout.objects.filter(
+        phases__status__in=[PhaseStatus.ACTIVE, PhaseStatus.PLANNED]
+    ).distinct()
+    return [
+        report_request(
+            rollout=rollout,
+            language=Language.GERMAN,
+            by=None,
+            schedule_key=f"monthly:{rollout.pk}:{today:%Y-%m}",
+        )
+        for rollout in rollouts
+    ]
+
+
+def monthly_pack_notify(*, report: Report) -> None:
+    """Queue the leadership pack mail of a ready scheduled report (one per leadership user)."""
+    from notifications.services import notification_queue
+    from rollout.notices import REPORT_READY
+
+    if report.status != ReportStatus.READY or not report.schedule_key:
+        return
+    with transaction.atomic():
+        for user in User.objects.filter(groups__name=Role.LEADERSHIP, is_active=True).order_by(
+            "pk"
+        ):
+            notification_queue(
+                kind=REPORT_READY,
+                to=user,
+                dedup_key=f"report_ready:{report.pk}:user{user.pk}",
+                about=report,
+            )

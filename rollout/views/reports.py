@@ -1,0 +1,134 @@
+"""Leadership progress reports: the history with downloads, "Create report", the status
+fragment polled with htmx while a report renders, the download, and the CSV/XLSX export of
+the same figures. Manager and leadership only; anyone else gets 404."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap, retarget
+
+from rollout.forms.reports import ReportForm
+from rollout.models import Report, ReportStatus, Rollout
+from rollout.selectors import reports as selectors
+from rollout.selectors.core import rollouts_visible_to
+from rollout.services import reports as services
+
+LIST_TEMPLATE = "rollout/reports/list.html"
+
+
+def _rollout_for_reader(request: HttpRequest, pk: int) -> Rollout:
+    user = request.user
+    if not (user.is_manager or user.is_leadership):
+        raise Http404
+    return get_object_or_404(rollouts_visible_to(user=user), pk=pk)
+
+
+def _report_for_reader(request: HttpRequest, pk: int) -> Report:
+    user = request.user
+    if not (user.is_manager or user.is_leadership):
+        raise Http404
+    report = selectors.report_for(queryset=Report.objects.all(), pk=pk)
+    if report is None:
+        raise Http404
+    return report
+
+
+@require_GET
+@login_required
+def report_list(request: HttpRequest, pk: int) -> HttpResponse:
+    rollout = _rollout_for_reader(request, pk)
+    language = (get_language() or "de")[:2]
+    return render(
+        request,
+        LIST_TEMPLATE,
+        {
+            "rollout": rollout,
+            "reports": selectors.reports_of_rollout(rollout=rollout),
+            "form": ReportForm(
+                initial={"language": language if language in ("de", "en") else "de"}
+            ),
+        },
+    )
+
+
+@require_POST
+@login_required
+def report_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    if not (user.is_manager or user.is_leadership):
+        return HttpResponse(status=403)
+    rollout = get_object_or_404(rollouts_visible_to(user=user), pk=pk)
+    form = ReportForm(request.POST)
+    if not form.is_valid():  # only a tampered form gets here: show the page with the message
+        context = {"rollout": rollout, "reports": selectors.reports_of_rollout(rollout=rollout)}
+        response = render(request, LIST_TEMPLATE, {**context, "form": form}, status=400)
+        return reswap(retarget(response, "body"), "innerHTML") if request.htmx else response
+    report = services.report_request(
+        rollout=rollout, language=form.cleaned_data["language"], by=user
+    )
+    if request.htmx:
+        report.refresh_from_db()
+        return render(
+            request, f"{LIST_TEMPLATE}#report-row", {"report": report, "rollout": rollout}
+        )
+    return redirect("rollout:report_list", pk=rollout.pk)
+
+
+@require_GET
+@login_required
+def report_status(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report_for_reader(request, pk)
+    return render(
+        request, f"{LIST_TEMPLATE}#report-row", {"report": report, "rollout": report.rollout}
+    )
+
+
+@require_GET
+@login_required
+def report_download(request: HttpRequest, pk: int) -> FileResponse:
+    report = _report_for_reader(request, pk)
+    if report.status != ReportStatus.READY or not report.file:
+        raise Http404
+    return FileResponse(
+        report.file.open("rb"),
+        as_attachment=True,
+        filename=report.filename,
+        content_type="application/pdf",
+    )
+
+
+@require_GET
+@login_required
+def report_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The report's figures as CSV or XLSX (rendered in the request: a few small tables)."""
+    from rollout.reports_export import figures_csv, figures_xlsx
+
+    rollout = _rollout_for_reader(request, pk)
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    figures = selectors.report_figures(rollout=rollout)
+    if fmt == "csv":
+        response = HttpResponse(figures_csv(figures), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            figures_xlsx(figures),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="report-figures-{rollout.pk}.{fmt}"'
+    return response
+
+
+urlpatterns = [
+    path("rollouts/<int:pk>/reports/", report_list, name="report_list"),
+    path("rollouts/<int:pk>/reports/new/", report_create, name="report_create"),
+    path(
+        "rollouts/<int:pk>/reports/figures.<str:fmt>",
+        report_export,
+        name="report_export",
+    ),
+    path("reports/<int:pk>/status/", report_status, name="report_status"),
+    path("reports/<int:pk>/download/", report_download, name="report_download"),
+]
