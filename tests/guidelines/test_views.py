@@ -90,9 +90,9 @@ def test_a_head_sees_the_compliance_of_their_own_department_only(cast):
     assert cast.employee.email in csv and cast.head_b.email not in csv
     assert cast.manager.email not in csv
     html = client.get(reverse("guidelines:version", args=[version.pk])).content.decode()
-    assert "right answer" not in html and "Next step" not in html
+    assert "richtige Antwort" not in html and "Nächster Schritt" not in html
     manager_html = cast.client("manager").get(reverse("guidelines:version", args=[version.pk]))
-    assert "right answer" in manager_html.content.decode()
+    assert "richtige Antwort" in manager_html.content.decode()
 
 
 @pytest.mark.parametrize("who", CAST)
@@ -228,7 +228,7 @@ def test_an_employee_acknowledges_from_the_link_once(cast, django_capture_on_com
     url = _link(version, person)
     page = client.get(url)
     assert page.status_code == 200
-    assert "I have read and understood" in page.content.decode()
+    assert "Ich habe die Richtlinie gelesen und verstanden" in page.content.decode()
 
     wrong = client.post(url, {f"q{question.pk}": "0"})
     assert wrong.status_code == 400
@@ -241,7 +241,7 @@ def test_an_employee_acknowledges_from_the_link_once(cast, django_capture_on_com
     assert done.status_code == 302 and done["Location"] == url
     again = client.post(url, {f"q{question.pk}": "1"})  # double click / reload
     assert again.status_code == 200
-    assert "acknowledged this version on" in again.content.decode()
+    assert "zur Kenntnis genommen. Es ist nichts" in again.content.decode()
     ack = Acknowledgment.objects.get()
     assert (ack.person, ack.version, ack.method) == (person, version, AcknowledgmentMethod.LINK)
     assert Acknowledgment.objects.count() == 1
@@ -262,7 +262,7 @@ def test_a_person_outside_the_scope_is_refused(cast):
     url = _link(version, outsider)
     page = Client().get(url)
     assert page.status_code == 404
-    assert "does not ask you to acknowledge it" in page.content.decode()
+    assert "Sie müssen diese Richtlinie nicht zur Kenntnis nehmen" in page.content.decode()
     assert Client().post(url).status_code == 404
     assert not Acknowledgment.objects.exists()
     # Signed in, the same person gets no page for it either.
@@ -281,7 +281,7 @@ def test_an_expired_link_offers_a_fresh_one_by_email(cast, django_capture_on_com
     with mock.patch("time.time", return_value=later):
         page = client.get(url)
         assert page.status_code == 200
-        assert "This link has expired" in page.content.decode()
+        assert "Dieser Link ist abgelaufen" in page.content.decode()
         assert client.post(url).status_code == 200  # the old link records nothing
         assert not Acknowledgment.objects.exists()
         resend = re.search(r'action="([^"]+/new-link/)"', page.content.decode()).group(1)
@@ -294,7 +294,7 @@ def test_an_expired_link_offers_a_fresh_one_by_email(cast, django_capture_on_com
     fresh = re.search(r"https?://[^/\s]+(/g/\S+/)", mail.outbox[0].body).group(1)
     assert fresh != url
     page = Client().get(fresh)
-    assert page.status_code == 200 and "I have read and understood" in page.content.decode()
+    assert page.status_code == 200 and "Ich habe die Richtlinie gelesen und verstanden" in page.content.decode()
 
 
 def test_a_superseded_versions_link_leads_to_the_current_version(cast):
@@ -311,7 +311,7 @@ def test_a_superseded_versions_link_leads_to_the_current_version(cast):
     )
     page = Client().get(_link(v2, person))
     assert page.status_code == 200
-    assert "no longer in force" in page.content.decode()
+    assert "Diese Fassung gilt nicht mehr" in page.content.decode()
     assert not Acknowledgment.objects.exists()
     assert v3_scope.status == VersionStatus.PUBLISHED
 
@@ -427,9 +427,9 @@ def test_the_csv_export_lists_everyone_with_their_status(cast, manager_client):
     lines = text.strip().splitlines()
     assert len(lines) == 1 + 5
     row_b = next(line for line in lines if cast.head_b.email in line)
-    assert "acknowledged" in row_b and "'=HYPERLINK(1)" in row_b
+    assert "zur Kenntnis genommen" in row_b and "'=HYPERLINK(1)" in row_b
     row_e = next(line for line in lines if cast.employee.email in line)
-    assert "pending" in row_e
+    assert "ausstehend" in row_e
 
 
 # --- Query counts at two data sizes ---------------------------------------------------------------
@@ -562,7 +562,7 @@ def test_an_expired_link_of_a_superseded_version_is_no_way_around_the_expiry(
     with mock.patch("time.time", return_value=later):
         page = Client().get(old_url)
         assert page.status_code == 200
-        assert "This link has expired" in page.content.decode()
+        assert "Dieser Link ist abgelaufen" in page.content.decode()
         mail.outbox.clear()
         with django_capture_on_commit_callbacks(execute=True):
             Client().post(old_url + "new-link/")

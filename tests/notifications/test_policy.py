@@ -100,7 +100,7 @@ def test_over_the_weekly_cap_mails_wait_for_the_digest(
     assert digest.state == NotificationState.SENT
     assert digest.items.count() == 2
     assert set(digest.items.values_list("state", flat=True)) == {NotificationState.DIGESTED}
-    assert mail.outbox[2].subject.startswith("ChangeHub: 2")
+    assert mail.outbox[2].subject.startswith("ChangeHub: heute 2")
 
 
 def test_digestible_kinds_are_bundled_once_per_day(settings, django_capture_on_commit_callbacks):
@@ -157,7 +157,7 @@ def test_mandatory_kinds_fall_back_to_the_digest(django_capture_on_commit_callba
     client = Client()
     url = reverse("notifications:unsubscribe", args=[unsubscribe_token(person.email, NOTE)])
     page = client.get(url)
-    assert page.status_code == 200 and "digest" in page.text
+    assert page.status_code == 200 and "Sammel-E-Mail" in page.text
     assert not Unsubscription.objects.exists()  # GET changes nothing
     client.post(url)
     client.post(url)  # a double click

@@ -271,7 +271,7 @@ def test_a_full_grid_cell_shows_some_names_and_opens_in_full(cast):
     opened = client.get(url, {"influence": 5, "attitude": 1}).text
     cell = opened.split('id="cell-5-1"')[1].split("</td>")[0]
     assert all(f'id="chip-{s.pk}"' in cell for s in made)
-    assert "influence 5" in opened.split('id="stakeholder-grid"')[1].split("<table")[0]
+    assert "Einfluss 5" in opened.split('id="stakeholder-grid"')[1].split("<table")[0]
     # A bogus cell shows the usual map, never a 500.
     assert client.get(url, {"influence": 9, "attitude": "x"}).status_code == 200
 

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from notifications.models import Notification
 from rollout.models import (
@@ -142,8 +142,11 @@ def test_the_whole_lifecycle_with_history_and_diff(
     )
 
     # The diff between the revisions, field by field.
-    page = selectors.workflow_page(workflow=workflow)
-    changes = {change.label: (change.before, change.after) for change in page.revisions[0].changes}
+    with translation.override("en"):
+        page = selectors.workflow_page(workflow=workflow)
+        changes = {
+            change.label: (change.before, change.after) for change in page.revisions[0].changes
+        }
     assert changes == {
         "Turnaround": ("2 days", "3 days"),
         "Suppliers": ("\N{EN DASH}", lisa.full_name),
@@ -641,7 +644,7 @@ def test_workflows_confirmed_signal_and_heatmap(cast, proposed):
     assert (share.part, share.whole) == (1, 2)
     rows = {row.department.pk: row for row in department_readiness(rollout=cast.rollout)}
     cells = {s.column.key: s for s in rows[cast.department_a.pk].signals}
-    assert (cells["content_workflow"].text, cells["content_workflow"].level) == ("1 of 1", "good")
+    assert (cells["content_workflow"].text, cells["content_workflow"].level) == ("1 von 1", "good")
     cells_b = {s.column.key: s for s in rows[cast.department_b.pk].signals}
     assert cells_b["content_workflow"].level == "bad"
 
