@@ -179,6 +179,101 @@ def test_it_adds_to_existing_data_without_touching_it(cast):
     assert Department.objects.count() == 2 + 5
 
 
+def test_workflows_guidelines_and_trainings_have_a_realistic_spread():
+    from guidelines.models import (
+        Acknowledgment,
+        AcknowledgmentRequest,
+        GuidelineVersion,
+        InvitationStatus,
+        TrainingFeedback,
+        TrainingInvitation,
+        TrainingSession,
+        VersionStatus,
+    )
+    from rollout.models import ContentDelivery, ContentWorkflow, WorkflowEvent, WorkflowState
+
+    _seed(people=1000)
+    now = timezone.now()
+    workflows = ContentWorkflow.objects.filter(department__name__isnull=False)
+    assert 5 <= workflows.count() <= 15
+    latest = set(workflows.values_list("latest_revision__state", flat=True))
+    assert WorkflowState.CONFIRMED in latest
+    assert len(latest) >= 2
+    for workflow in workflows.select_related("confirmed_revision", "latest_revision"):
+        assert workflow.latest_revision is not None
+        if workflow.confirmed_revision:
+            assert workflow.confirmed_revision.state == WorkflowState.CONFIRMED
+        assert WorkflowEvent.objects.filter(workflow=workflow).exists()
+    deliveries = ContentDelivery.objects.all()
+    assert deliveries.exists()
+    assert all(d.due_at >= d.requested_at and d.requested_at <= now for d in deliveries)
+
+    published = GuidelineVersion.objects.filter(status=VersionStatus.PUBLISHED)
+    assert published.count() == 2
+    assert GuidelineVersion.objects.filter(status=VersionStatus.SUPERSEDED).count() == 1
+    for version in published:
+        requests = AcknowledgmentRequest.objects.filter(version=version).count()
+        acknowledged = Acknowledgment.objects.filter(version=version).count()
+        assert requests > 0
+        assert 0.55 <= acknowledged / requests <= 0.85, (version, acknowledged, requests)
+    overdue = [version for version in published if version.is_overdue()]
+    assert len(overdue) == 1
+    assert not Acknowledgment.objects.filter(acknowledged_at__gt=now).exists()
+
+    sessions = TrainingSession.objects.all()
+    assert sessions.filter(starts_at__lt=now).exists() and sessions.filter(starts_at__gt=now)
+    invitations = TrainingInvitation.objects.all()
+    assert invitations.filter(attended=True, session__ends_at__lt=now).exists()
+    assert not invitations.filter(attended=True, session__starts_at__gt=now).exists()
+    statuses = set(invitations.values_list("status", flat=True))
+    assert {InvitationStatus.ACCEPTED, InvitationStatus.DECLINED} <= statuses
+    for session in sessions:
+        accepted = invitations.filter(session=session, status=InvitationStatus.ACCEPTED).count()
+        assert accepted <= session.capacity
+    assert TrainingFeedback.objects.exists()
+    assert TrainingSession.history.filter(history_type="+").count() == sessions.count()
+
+
+class _Rollback(Exception):
+    pass
+
+
+def test_the_content_is_the_same_on_every_run_and_added_once():
+    from django.db import transaction
+
+    from guidelines.models import Acknowledgment, TrainingInvitation
+    from rollout.management.scale_content import seed_scale_content
+    from rollout.models import ContentDelivery, WorkflowRevision
+
+    def fingerprint():
+        return (
+            sorted(WorkflowRevision.objects.values_list("workflow__title", "number", "state")),
+            sorted(ContentDelivery.objects.values_list("workflow__title", "description")),
+            sorted(Acknowledgment.objects.values_list("person__email", "version__number")),
+            sorted(TrainingInvitation.objects.values_list("person__email", "status", "attended")),
+        )
+
+    runs = []
+    for _ in range(2):
+        with pytest.raises(_Rollback), transaction.atomic():
+            _seed()
+            runs.append(fingerprint())
+            raise _Rollback
+    assert runs[0] == runs[1]
+    assert runs[0][2], "acknowledgments were made"
+
+    _seed()
+    before = _snapshot()
+    counts = seed_scale_content(
+        rollout=Rollout.objects.get(name=ROLLOUT_NAME),
+        manager=User.objects.get(email=MANAGER_EMAIL),
+        persons={person.email: person for person in Person.objects.all()},
+        departments={department.name: department for department in Department.objects.all()},
+    )
+    assert counts.workflows == counts.requests == counts.sessions == 0
+    assert _snapshot() == before
+
+
 def test_the_generated_company_is_deterministic_and_unique_at_full_size():
     departments = scale_departments(200)
     assert len({department.name.lower() for department in departments}) == 200

@@ -8,7 +8,8 @@ deputy per department (with accounts in the department head role, no usable pass
 rollout "Social Media bei der Nordstern Industrie AG" from the Lewin template in the move phase
 with hundreds of extra activities (done, running, overdue, cancelled, planned), about 1,000
 stakeholders with attitude histories and thank-yous, a communication plan and success stories
-across the year, and two logins: `manager@scale.changehub.example` (social media manager) and
+across the year, content workflows with deliveries, guidelines with acknowledgments and
+trainings with attendance (`rollout.management.scale_content`), and two logins: `manager@scale.changehub.example` (social media manager) and
 `vorstand@scale.changehub.example` (leadership), both with `--password`.
 
 Rows are written with `bulk_create` in batches. Models with history get their history rows
@@ -57,6 +58,7 @@ from rollout.management.scale import (
     scale_departments,
     scale_people,
 )
+from rollout.management.scale_content import seed_scale_content
 from rollout.models import (
     OPEN_ACTIVITY_STATUSES,
     Activity,
@@ -167,6 +169,16 @@ class Command(BaseCommand):
                     stakeholders=stakeholders,
                     communications=options["communications"],
                     stories=options["success_stories"],
+                )
+                # Workflows, guidelines with acknowledgments, trainings (scale_content.py).
+                self._step(
+                    "content",
+                    seed_scale_content,
+                    rollout=rollout,
+                    manager=manager,
+                    persons=persons,
+                    departments=departments,
+                    today=self.today,
                 )
         self._step("analyze", _analyze)
         self._summary(
