@@ -116,6 +116,10 @@ def reminder_rules(request: HttpRequest, pk: int) -> HttpResponse:
             reminder_rule_save(rollout=rollout, key=source.key, values=form.cleaned_data)
             messages.success(request, _("The reminder rule is saved."))
             return redirect("notifications:rules", pk=rollout.pk)
+    known = {source.key for source, _form in forms} | {"_settings"}
+    if request.method == "POST" and posted not in known:  # a stale or tampered page
+        messages.error(request, _("This rule does not exist (any more). Please try again."))
+        return redirect("notifications:rules", pk=rollout.pk)
     status = 400 if request.method == "POST" else 200
     context = {
         "rollout": rollout,
@@ -153,6 +157,9 @@ def department_channels(request: HttpRequest) -> HttpResponse:
         rows.append((department, form))
     if posted and not any(str(d.pk) == posted for d in departments):
         raise Http404
+    if request.method == "POST" and not posted:  # a stale or tampered page
+        messages.error(request, _("Choose the department whose channel you want to save."))
+        return redirect("notifications:channels")
     status = 400 if request.method == "POST" else 200
     return render(request, CHANNELS_TEMPLATE, {"rows": rows}, status=status)
 

@@ -177,6 +177,9 @@ def training_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def training_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     session = _session_for_manager(request, pk)
     form = CancelForm(request.POST, auto_id="cancel-%s")
+    if session.is_cancelled:  # a second click, or a stale page: the form is gone from the page
+        messages.info(request, _("The session was already cancelled."))
+        return redirect("guidelines:training_detail", pk=session.pk)
     if not form.is_valid():
         return render(
             request,
@@ -377,7 +380,8 @@ def training_rsvp(request: HttpRequest, token: str) -> HttpResponse:
     translation.activate(invitation.person.language or translation.get_language())
     session = invitation.session
     proposed = request.GET.get("answer", "")
-    form = AnswerForm(request.POST or None)
+    # Bound on every POST, even an empty one: an answer missing gets its message.
+    form = AnswerForm(request.POST if request.method == "POST" else None)
     status = 200
     outcome = None
     if request.method == "POST":

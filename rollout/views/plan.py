@@ -580,10 +580,10 @@ def criterion_check(request: HttpRequest, pk: int) -> HttpResponse:
             error = refused.messages[0]
     else:
         error = _("Please choose met or not met.")
+    if error:  # shown by the page, or out of band with the htmx update
+        messages.error(request, error)
     if request.htmx:
         return _gate_update(request, phase, criterion)
-    if error:
-        messages.error(request, error)
     return redirect(reverse("rollout:phase_gate", args=[phase.pk]) + f"#criterion-{criterion.pk}")
 
 
@@ -595,9 +595,9 @@ def criterion_remove(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         plan_services.gate_criterion_remove(criterion=criterion, by=request.user)
     except ValidationError as refused:
+        messages.error(request, refused.messages[0])
         if request.htmx:
             return _gate_update(request, phase, criterion)
-        messages.error(request, refused.messages[0])
     else:
         if request.htmx:
             return _gate_update(request, phase, None)
@@ -640,6 +640,11 @@ def phase_advance(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, text)
             return redirect(f"{gate_url}#decision-{decision.pk}")
     phase.refresh_from_db(fields=["status"])
+    if phase.status != PhaseStatus.ACTIVE:  # the form is gone from the page: say why
+        messages.info(
+            request, _("This phase is not active (any more); it may have been advanced already.")
+        )
+        return redirect(gate_url + "#gate-log")
     return _gate(request, phase, status=400, advance_form=form)
 
 
