@@ -294,7 +294,10 @@ def test_an_expired_link_offers_a_fresh_one_by_email(cast, django_capture_on_com
     fresh = re.search(r"https?://[^/\s]+(/g/\S+/)", mail.outbox[0].body).group(1)
     assert fresh != url
     page = Client().get(fresh)
-    assert page.status_code == 200 and "Ich habe die Richtlinie gelesen und verstanden" in page.content.decode()
+    assert (
+        page.status_code == 200
+        and "Ich habe die Richtlinie gelesen und verstanden" in page.content.decode()
+    )
 
 
 def test_a_superseded_versions_link_leads_to_the_current_version(cast):

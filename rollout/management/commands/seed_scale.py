@@ -9,7 +9,8 @@ rollout "Social Media bei der Nordstern Industrie AG" from the Lewin template in
 with hundreds of extra activities (done, running, overdue, cancelled, planned), about 1,000
 stakeholders with attitude histories and thank-yous, a communication plan and success stories
 across the year, content workflows with deliveries, guidelines with acknowledgments and
-trainings with attendance (`rollout.management.scale_content`), and two logins: `manager@scale.changehub.example` (social media manager) and
+trainings with attendance (`rollout.management.scale_content`), and two logins:
+`manager@scale.changehub.example` (social media manager) and
 `vorstand@scale.changehub.example` (leadership), both with `--password`.
 
 Rows are written with `bulk_create` in batches. Models with history get their history rows
