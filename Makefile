@@ -66,7 +66,8 @@ bench: $(VENV)/.compiled
 	  $(PY) manage.py bench $(BENCH_ARGS); \
 	  $(PY) manage.py bench_guidelines $(BENCH_GUIDELINES_ARGS); \
 	  $(PY) manage.py bench_reminders $(BENCH_REMINDERS_ARGS); \
-	  $(PY) manage.py bench_report
+	  $(PY) manage.py bench_report; \
+	  $(PY) manage.py bench_summary
 
 messages: $(VENV)/.installed
 	$(PY) manage.py makemessages --locale de --locale en --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'

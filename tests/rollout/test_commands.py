@@ -89,3 +89,31 @@ def test_refuses_an_unset_variable(monkeypatch):
             password_from_env="CHANGEHUB_MANAGER_PASSWORD",
         )
     assert not User.objects.exists()
+
+
+def test_bench_summary_prints_every_figure_with_its_target(tmp_path):
+    import json
+
+    from rollout.management.commands.bench_summary import TARGETS
+
+    results = tmp_path / "results.json"
+    results.write_text(
+        json.dumps({"dashboard_p95_ms": 41.2, "plan_p95_ms": 55.0, "reminders_lost": 0})
+    )
+    out = io.StringIO()
+    call_command("bench_summary", results=str(results), stdout=out)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 2 + len(TARGETS) + 1  # header, rule, one per target, "Missed: ..."
+    dashboard = next(line for line in lines if line.startswith("Dashboard p95"))
+    assert "41.2 ms" in dashboard and dashboard.endswith("ok")
+    assert next(line for line in lines if line.startswith("Phase board")).endswith("MISSED")
+    assert next(line for line in lines if line.startswith("Reminders lost")).endswith("ok")
+    assert next(line for line in lines if line.startswith("Leadership report render")).endswith(
+        "not run"
+    )
+    assert lines[-1] == "Missed: Phase board p95, 20 users"
+
+
+def test_bench_summary_without_results_says_what_to_do(tmp_path):
+    with pytest.raises(CommandError, match="make bench"):
+        call_command("bench_summary", results=str(tmp_path / "missing.json"))
