@@ -87,8 +87,8 @@ MATRIX: dict[str, tuple[str, str]] = {
     # The outbox (notifications)
     "notifications:outbox": MANAGER_PAGE,
     "notifications:retry": manager_action("redirect", deny="403"),
-    "notifications:channels": (manager_only("ok"), manager_only("400", deny="403")),
-    "notifications:rules": (manager_only("ok"), manager_only("400", deny="403")),
+    "notifications:channels": (manager_only("ok"), manager_only("redirect", deny="403")),
+    "notifications:rules": (manager_only("ok"), manager_only("redirect", deny="403")),
     "notifications:unsubscribe": SIGNED_LINK,
     # Guidelines
     "guidelines:list": (heads_leadership_manager_read(), NO_POST),

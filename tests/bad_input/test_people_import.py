@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from rollout.models import Person
@@ -112,6 +112,13 @@ def test_hostile_cells_are_refused_or_imported_cleanly(cast):
         extra_columns=st.integers(min_value=0, max_value=300),
         encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1", "xlsx"]),
         delimiter=st.sampled_from([";", ",", "\t"]),
+    )
+    # One clean row among the hostile ones, so that the written path always runs too.
+    @example(
+        rows=[["anna.berg@example.de", "Anna", "Berg", "Vertrieb", "=1+1", "de", "ja"]],
+        extra_columns=3,
+        encoding="utf-8-sig",
+        delimiter=";",
     )
     def check(rows, extra_columns, encoding, delimiter):
         header = HEADER + [f"Extra {n}" for n in range(extra_columns)]
