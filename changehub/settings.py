@@ -5,6 +5,7 @@ and `REDIS_URL` the embedded defaults apply: a SQLite file and Celery's filesyst
 under `var/`, so `make run` works on a bare machine.
 """
 
+import importlib.util
 from datetime import timedelta
 from pathlib import Path
 
@@ -55,10 +56,15 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "simple_history",
+    "core",
     "rollout",
     "guidelines",
     "notifications",
 ]
+# The developer tools (seed_demo, seed_scale, the benchmarks) live in the checkout only; the
+# wheel and the production image leave them out.
+if importlib.util.find_spec("devtools") is not None:
+    INSTALLED_APPS.append("devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -69,8 +75,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "rollout.middleware.UserPreferencesMiddleware",
-    "rollout.middleware.SessionRefreshMiddleware",
+    "core.middleware.UserPreferencesMiddleware",
+    "core.middleware.SessionRefreshMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -136,7 +142,7 @@ if REDIS_URL:
     CACHES = {
         "default": {
             # Django's backend, reusing its Redis client (rollout/redis_cache.py).
-            "BACKEND": "rollout.redis_cache.RedisCache",
+            "BACKEND": "core.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "changehub",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -194,12 +200,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # --- Sessions and cookies ---------------------------------------------------------------
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 8 * 60) * 60
 # The idle timeout slides: a session in use is written again at most once a minute
-# (rollout.middleware.SessionRefreshMiddleware), not on every request.
+# (core.middleware.SessionRefreshMiddleware), not on every request.
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_REFRESH_SECONDS = env_int("SESSION_REFRESH_SECONDS", 60)
 # Sessions are read from the cache (Redis) and written through to the database
 # (rollout/sessions.py: Django's cached_db, carrying on without the cache when it is down).
-SESSION_ENGINE = "rollout.sessions"
+SESSION_ENGINE = "core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -282,7 +288,7 @@ if EMAIL_URL:
 else:
     # No SMTP server configured: every message lands as a file in the local mailbox,
     # which the manager can read in the browser (Demo mailbox).
-    MAILERS = {"default": {"BACKEND": "rollout.mailbox.MailboxBackend"}}
+    MAILERS = {"default": {"BACKEND": "core.mailbox.MailboxBackend"}}
 MAILBOX_DIR = VAR_DIR / "mailbox"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ChangeHub <changehub@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -369,7 +375,7 @@ NOTIFY_WEBHOOK_TIMEOUT = env_int("NOTIFY_WEBHOOK_TIMEOUT", 5)
 NOTIFY_ASYNC_COMMIT = env_bool("NOTIFY_ASYNC_COMMIT", True)
 CELERY_BEAT_SCHEDULE = {
     "scheduler-heartbeat": {
-        "task": "rollout.tasks.scheduler_heartbeat",
+        "task": "core.tasks.scheduler_heartbeat",
         "schedule": timedelta(seconds=HEARTBEAT_SECONDS),
     },
     "notifications-dispatch": {

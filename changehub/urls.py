@@ -7,7 +7,7 @@ from rollout.forms import LoginForm, QueuedPasswordResetForm
 from rollout.views import core as rollout_views
 
 # A database outage answers 503 "temporarily unavailable" (rollout/unavailable.py).
-handler500 = "rollout.unavailable.server_error"
+handler500 = "core.unavailable.server_error"
 
 admin.site.site_header = _("ChangeHub administration")
 admin.site.site_title = "ChangeHub"

@@ -12,7 +12,6 @@ from rollout.models import (
     ContentWorkflow,
     Department,
     GateCriterion,
-    Heartbeat,
     LoginLink,
     Person,
     Phase,
@@ -108,11 +107,6 @@ class StakeholderAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["person"]
     list_select_related = ["person", "rollout"]
     inlines = [AttitudeChangeInline]
-
-
-@admin.register(Heartbeat)
-class HeartbeatAdmin(admin.ModelAdmin):
-    list_display = ["name", "seen_at"]
 
 
 # --- Content workflows (read-only: transitions go through the services) ---------------------

@@ -7,7 +7,4 @@ class RolloutConfig(AppConfig):
     verbose_name = _("Rollout")
 
     def ready(self) -> None:
-        from rollout import middleware, notices  # noqa: F401  (notification kinds, login signal)
-        from rollout.freshness import install
-
-        install()  # every write bumps the data version of the page caches
+        from rollout import notices  # noqa: F401  (notification kinds)

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.http import HttpRequest
 
-from rollout.mailbox import mailbox_enabled
+from core.mailbox import mailbox_enabled
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:

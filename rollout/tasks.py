@@ -3,14 +3,6 @@
 from celery import shared_task
 from django.conf import settings
 
-from rollout import services
-
-
-@shared_task
-def scheduler_heartbeat() -> None:
-    """Run by beat every HEARTBEAT_SECONDS; /health/ shows when it last ran."""
-    services.heartbeat_record(name="beat")
-
 
 @shared_task(
     soft_time_limit=settings.REPORT_TIME_LIMIT_SECONDS,

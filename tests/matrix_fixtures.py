@@ -30,12 +30,12 @@ def _token_of(path: str) -> str:
 
 def build(cast) -> MatrixObjects:
     """Needs the demo mailbox on (settings.MAILERS) and a private file storage."""
+    from core.mailbox import mailbox_list
     from guidelines.models import AcknowledgmentRequest, TrainingInvitation
     from guidelines.services.guidelines import ack_token
     from guidelines.services.trainings import feedback_token, rsvp_token
     from notifications.emails import unsubscribe_token
     from notifications.models import Notification
-    from rollout.mailbox import mailbox_list
     from rollout.models import GateCriterion, PhaseKind, Report, ReportStatus
     from rollout.services import communication as communication_services
     from rollout.services import workflows as workflow_services

@@ -293,7 +293,7 @@ def test_every_url_pattern_is_in_the_matrix():
 
 @pytest.fixture
 def matrix_objects(cast, settings, tmp_path):
-    settings.MAILERS = {"default": {"BACKEND": "rollout.mailbox.MailboxBackend"}}
+    settings.MAILERS = {"default": {"BACKEND": "core.mailbox.MailboxBackend"}}
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {

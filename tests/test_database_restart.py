@@ -25,8 +25,8 @@ from django.conf import settings
 from django.db import OperationalError
 from django.test import Client
 
-from rollout.management.bench import free_port, sign_in, start_gunicorn
-from rollout.tasks import scheduler_heartbeat
+from core.tasks import scheduler_heartbeat
+from devtools.bench import free_port, sign_in, start_gunicorn
 
 ROOT = Path(settings.BASE_DIR)
 BIN = Path(sys.executable).parent

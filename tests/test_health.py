@@ -2,7 +2,7 @@ import pytest
 from django.db import OperationalError
 
 from changehub.celery import app as celery_app
-from rollout.tasks import scheduler_heartbeat
+from core.tasks import scheduler_heartbeat
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def test_health_is_503_when_the_broker_is_down(client, broker_down):
 
 
 def test_health_is_503_when_the_database_is_down(client, monkeypatch):
-    from rollout import health
+    from core import health
 
     class BrokenConnection:
         vendor = "broken"

@@ -11,8 +11,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from rollout.models import Heartbeat
-from rollout.tasks import scheduler_heartbeat
+from core.models import Heartbeat
+from core.tasks import scheduler_heartbeat
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 CELERY = str(Path(sys.executable).parent / "celery")

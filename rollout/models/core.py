@@ -594,17 +594,3 @@ class AttitudeChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stakeholder}: {self.get_to_attitude_display()}"
-
-
-class Heartbeat(models.Model):
-    """When a background component last proved it runs (written by a beat-scheduled task)."""
-
-    name = models.CharField(max_length=40, unique=True)
-    seen_at = models.DateTimeField()
-
-    class Meta:
-        verbose_name = _("heartbeat")
-        verbose_name_plural = _("heartbeats")
-
-    def __str__(self) -> str:
-        return f"{self.name} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"

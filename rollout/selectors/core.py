@@ -74,7 +74,7 @@ def _cached_per_version(name: str, request: object, load: Callable[[], Any]) -> 
     from django.conf import settings
     from django.core.cache import cache
 
-    from rollout.freshness import request_data_version
+    from core.freshness import request_data_version
 
     version = request_data_version(request)
     if version is None:

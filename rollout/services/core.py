@@ -17,7 +17,6 @@ from rollout.models import (
     CriterionKind,
     Department,
     GateCriterion,
-    Heartbeat,
     Person,
     Phase,
     PhaseKind,
@@ -247,10 +246,3 @@ def department_head_roles_sync(*, department: Department) -> None:
     for person in (department.head, department.deputy):
         if person is not None and person.user_id is not None:
             person.user.groups.add(group)
-
-
-def heartbeat_record(*, name: str) -> Heartbeat:
-    heartbeat, _ = Heartbeat.objects.update_or_create(
-        name=name, defaults={"seen_at": timezone.now()}
-    )
-    return heartbeat

@@ -16,11 +16,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap
 
+from core.health import health_report
+from core.mailbox import mailbox_enabled, mailbox_get, mailbox_list
 from rollout import selectors, services
 from rollout.forms import TEMPLATE_EMPTY, ActivityStatusForm, RolloutForm
-from rollout.health import health_report
 from rollout.lewin import LEWIN_TEMPLATE
-from rollout.mailbox import mailbox_enabled, mailbox_get, mailbox_list
 from rollout.models import Activity, Language, Rollout
 from rollout.selectors.activity_feed import latest_changes
 from rollout.selectors.communication import recent_successes, upcoming_events

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.db.models import Exists, OuterRef
 from playwright.sync_api import Page
 
+from devtools.demo import HEAD_EMAIL, MANAGER_EMAIL, ROLLOUT_NAME
 from guidelines.models import (
     Acknowledgment,
     AcknowledgmentRequest,
@@ -16,7 +17,6 @@ from guidelines.models import (
     VersionStatus,
 )
 from guidelines.services.guidelines import ack_token
-from rollout.management.demo import HEAD_EMAIL, MANAGER_EMAIL, ROLLOUT_NAME
 from rollout.models import ContentWorkflow, Department, Rollout, User
 from tests.browser.helpers import PASSWORD, sign_in, watch_csp
 

@@ -5,13 +5,13 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from guidelines.management.commands.bench_guidelines import (
+from devtools.bench import results_merge
+from devtools.management.commands.bench_guidelines import (
     TARGET_ACK_P95_MS,
     AckLoad,
     ack_results,
     split_paths,
 )
-from rollout.management.bench import results_merge
 
 
 def test_results_give_the_p95_of_page_and_action_together():

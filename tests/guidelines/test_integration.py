@@ -3,7 +3,7 @@ heatmap, and the demo data."""
 
 import pytest
 
-from guidelines.demo import TITLE, seed_guidelines
+from devtools.demo_guidelines import TITLE, seed_guidelines
 from guidelines.models import (
     Acknowledgment,
     AcknowledgmentMethod,

@@ -545,7 +545,7 @@ def test_feedback_email_after_the_session(phase, sales, django_capture_on_commit
 
 
 def test_demo_trainings_are_created_once():
-    from guidelines.demo_trainings import seed_trainings
+    from devtools.demo_trainings import seed_trainings
     from guidelines.models import TrainingSession
 
     rollout = factories.RolloutFactory(name="Demo")

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications.bench import RedisServer, publish_to
+from devtools.redis_server import RedisServer, publish_to
 from notifications.models import Notification, NotificationState
 from notifications.rules.scan import reminders_scan
 from notifications.services import notification_queue

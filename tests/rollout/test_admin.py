@@ -4,12 +4,12 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from core.models import Heartbeat
 from rollout.models import (
     Activity,
     AttitudeChange,
     Department,
     GateCriterion,
-    Heartbeat,
     Person,
     Phase,
     Rollout,
@@ -30,7 +30,7 @@ def test_admin_changelist_opens(model, client):
     factories.ActivityFactory()
     client.force_login(staff)
     assert model in admin.site._registry
-    response = client.get(reverse(f"admin:rollout_{model._meta.model_name}_changelist"))
+    response = client.get(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"))
     assert response.status_code == 200
 
 

@@ -94,7 +94,7 @@ def test_refuses_an_unset_variable(monkeypatch):
 def test_bench_summary_prints_every_figure_with_its_target(tmp_path):
     import json
 
-    from rollout.management.commands.bench_summary import TARGETS
+    from devtools.management.commands.bench_summary import TARGETS
 
     results = tmp_path / "results.json"
     results.write_text(

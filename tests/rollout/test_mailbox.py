@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def mailbox(settings):
-    settings.MAILERS = {"default": {"BACKEND": "rollout.mailbox.MailboxBackend"}}
+    settings.MAILERS = {"default": {"BACKEND": "core.mailbox.MailboxBackend"}}
     return settings.MAILBOX_DIR
 
 

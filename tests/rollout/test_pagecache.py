@@ -13,12 +13,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from core.templatetags.pagecache import csrf_placeholder
 
-from rollout import freshness
-from rollout.models import Activity, ActivityStatus, Attitude, Department, Heartbeat, PhaseKind
+from core import freshness
+from core.models import Heartbeat
+from rollout.models import Activity, ActivityStatus, Attitude, Department, PhaseKind
 from rollout.selectors.stakeholders import CELL_LIMIT, LIST_LIMIT
 from rollout.services import stakeholder_set_attitude
-from rollout.templatetags.pagecache import csrf_placeholder
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -399,7 +399,7 @@ def test_the_worker_of_make_run_and_docker_compose_consumes_the_reports_queue(se
 
 
 def test_bench_report_measures_the_render(cast):
-    from rollout.management.commands.bench_report import _measure
+    from devtools.management.commands.bench_report import _measure
 
     measured = _measure(cast.rollout)
     assert measured["pages"] >= 12
@@ -411,7 +411,7 @@ def test_bench_report_measures_the_render(cast):
 def test_large_seeded_company_renders_with_its_figures(db):
     """The report of seed_scale's company (200 departments, 20,000 people) renders, and it
     carries the selectors' figures for it."""
-    from rollout.management.scale import ROLLOUT_NAME
+    from devtools.scale import ROLLOUT_NAME
 
     call_command(
         "seed_scale",

@@ -11,7 +11,7 @@ from django.db.models import Count
 from django.test import RequestFactory
 from django.utils import timezone
 
-from rollout.management.commands.seed_demo import (
+from devtools.management.commands.seed_demo import (
     DEMO_LOGINS,
     DEMO_PASSWORD,
     ROLLOUT_NAME,

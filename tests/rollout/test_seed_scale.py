@@ -17,8 +17,7 @@ from django.core.management import call_command
 from django.test import RequestFactory
 from django.utils import timezone
 
-from rollout.lewin import LEWIN_TEMPLATE
-from rollout.management.bench import (
+from devtools.bench import (
     page_stats,
     percentile,
     results_build,
@@ -26,7 +25,7 @@ from rollout.management.bench import (
     run_load,
     sign_in,
 )
-from rollout.management.scale import (
+from devtools.scale import (
     EMAIL_DOMAIN,
     LEADERSHIP_EMAIL,
     MANAGER_EMAIL,
@@ -34,6 +33,7 @@ from rollout.management.scale import (
     scale_departments,
     scale_people,
 )
+from rollout.lewin import LEWIN_TEMPLATE
 from rollout.models import (
     Activity,
     ActivityStatus,
@@ -241,8 +241,8 @@ class _Rollback(Exception):
 def test_the_content_is_the_same_on_every_run_and_added_once():
     from django.db import transaction
 
+    from devtools.scale_content import seed_scale_content
     from guidelines.models import Acknowledgment, TrainingInvitation
-    from rollout.management.scale_content import seed_scale_content
     from rollout.models import ContentDelivery, WorkflowRevision
 
     def fingerprint():
@@ -420,7 +420,7 @@ def test_sign_in_goes_through_the_real_login_form(live_server):
 
 
 def test_bench_writes_under_the_var_dir_by_default():
-    from rollout.management.commands.bench import Command
+    from devtools.management.commands.bench import Command
 
     parser = Command().create_parser("manage.py", "bench")
     defaults = parser.parse_args([])
@@ -429,7 +429,7 @@ def test_bench_writes_under_the_var_dir_by_default():
 
 
 def test_bench_profile_measures_the_cached_page_and_the_page_after_a_change():
-    from rollout.management.commands.bench import Command
+    from devtools.management.commands.bench import Command
 
     _seed()
     rollout = Rollout.objects.get(name=ROLLOUT_NAME)

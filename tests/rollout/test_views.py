@@ -90,7 +90,7 @@ def test_rollout_create_page_access(cast, who, expected):
     ],
 )
 def test_mailbox_access(cast, who, expected, settings):
-    settings.MAILERS = {"default": {"BACKEND": "rollout.mailbox.MailboxBackend"}}
+    settings.MAILERS = {"default": {"BACKEND": "core.mailbox.MailboxBackend"}}
     expect_status(cast.client(who).get(reverse("rollout:mailbox")), expected)
 
 

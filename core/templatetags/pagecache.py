@@ -26,7 +26,7 @@ from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 
-from rollout.freshness import request_data_version
+from core.freshness import request_data_version
 
 register = template.Library()
 logger = logging.getLogger(__name__)

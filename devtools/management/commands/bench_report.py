@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
-from rollout.management.bench import results_merge
+from devtools.bench import results_merge
 from rollout.models import Rollout
 
 TARGET_SECONDS = 6.0

@@ -39,8 +39,8 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
-from rollout.freshness import data_changed
-from rollout.management.bench import (
+from core.freshness import data_changed
+from devtools.bench import (
     Browser,
     login_page_ready,
     machine_info,
@@ -52,7 +52,7 @@ from rollout.management.bench import (
     sign_in,
     start_gunicorn,
 )
-from rollout.management.scale import DEFAULT_PASSWORD, MANAGER_EMAIL, ROLLOUT_NAME
+from devtools.scale import DEFAULT_PASSWORD, MANAGER_EMAIL, ROLLOUT_NAME
 from rollout.models import (
     Activity,
     AttitudeChange,

@@ -23,7 +23,7 @@ _NAME = re.compile(r"^[0-9]{8}T[0-9]{12}-[0-9a-f]{32}\.eml$")
 
 
 def mailbox_enabled() -> bool:
-    return settings.MAILERS.get("default", {}).get("BACKEND") == "rollout.mailbox.MailboxBackend"
+    return settings.MAILERS.get("default", {}).get("BACKEND") == "core.mailbox.MailboxBackend"
 
 
 def mailbox_dir() -> Path:

@@ -31,13 +31,13 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, transaction
 from django.utils import timezone
 
-from notifications.bench import RedisServer, publish_to
+from devtools.bench import results_merge
+from devtools.redis_server import RedisServer, publish_to
 from notifications.models import Notification, NotificationState
 from notifications.rules import activities as activity_rule
 from notifications.rules.scan import rule_settings_for
 from notifications.services import notification_queue_many
 from notifications.sink import free_port
-from rollout.management.bench import results_merge
 from rollout.models import Activity, ActivityStatus, Person, Phase, PhaseKind, Rollout
 
 BENCH_ROLLOUT = "Bench: Erinnerungen"

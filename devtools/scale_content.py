@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from devtools.scale import SEED
 from guidelines.markdown import render
 from guidelines.models import (
     Acknowledgment,
@@ -31,7 +32,6 @@ from guidelines.models import (
     TrainingSession,
     VersionStatus,
 )
-from rollout.management.scale import SEED
 from rollout.models import (
     ContentDelivery,
     ContentWorkflow,

@@ -34,9 +34,7 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 
-from guidelines.models import AcknowledgmentRequest, Guideline, GuidelineVersion
-from guidelines.services import guidelines as services
-from rollout.management.bench import (
+from devtools.bench import (
     Browser,
     login_page_ready,
     machine_info,
@@ -45,6 +43,8 @@ from rollout.management.bench import (
     results_merge,
     start_gunicorn,
 )
+from guidelines.models import AcknowledgmentRequest, Guideline, GuidelineVersion
+from guidelines.services import guidelines as services
 from rollout.models import Person
 
 BENCH_TITLE = "Bench: Social-Media-Richtlinie"
@@ -260,7 +260,7 @@ class Command(BaseCommand):
             f"emails (worker) {queue_seconds:.2f} s"
         )
 
-        from rollout.management.commands.bench import BENCH_SECRET_KEY
+        from devtools.management.commands.bench import BENCH_SECRET_KEY
 
         with override_settings(SECRET_KEY=BENCH_SECRET_KEY):  # the key gunicorn runs with
             paths = [
@@ -319,7 +319,7 @@ class Command(BaseCommand):
         """A new approved version of the bench guideline whose text differs from the one in
         force (the two demo versions in turn), so that the page shows changed sections first.
         The first run puts the demo's first version in force for one department."""
-        from guidelines.demo import VERSION_1, VERSION_2
+        from devtools.demo_guidelines import VERSION_1, VERSION_2
 
         guideline = Guideline.objects.filter(title=BENCH_TITLE).first()
         if guideline is None:
@@ -365,7 +365,7 @@ class Command(BaseCommand):
     def _load(self, paths: list[str], options: dict) -> tuple[AckLoad, AckLoad | None]:
         """The employees with think time, then (unless 0 s) back to back: each time with
         people who have not acknowledged yet."""
-        from rollout.management.commands.bench import Command as PageBench
+        from devtools.management.commands.bench import Command as PageBench
 
         bench_dir = settings.VAR_DIR / "bench"
         env = PageBench._server_env(bench_dir)

@@ -2,14 +2,14 @@
 
     manage.py seed_scale --departments 200 --people 20000 [--rollout-activities 600]
 
-Nordstern Industrie AG (see `rollout.management.scale`): departments nested site > division >
+Nordstern Industrie AG (see `devtools.scale`): departments nested site > division >
 team, people with German names and unique addresses at `scale.changehub.example`, a head and a
 deputy per department (with accounts in the department head role, no usable password), the
 rollout "Social Media bei der Nordstern Industrie AG" from the Lewin template in the move phase
 with hundreds of extra activities (done, running, overdue, cancelled, planned), about 1,000
 stakeholders with attitude histories and thank-yous, a communication plan and success stories
 across the year, content workflows with deliveries, guidelines with acknowledgments and
-trainings with attendance (`rollout.management.scale_content`), and two logins:
+trainings with attendance (`devtools.scale_content`), and two logins:
 `manager@scale.changehub.example` (social media manager) and
 `vorstand@scale.changehub.example` (leadership), both with `--password`.
 
@@ -35,8 +35,7 @@ from django.db.models import Max
 from django.utils import timezone, translation
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from rollout import services
-from rollout.management.scale import (
+from devtools.scale import (
     ACTIVITY_TEXTS,
     ATTITUDE_NOTES,
     AUDIENCE_NOTES,
@@ -59,7 +58,8 @@ from rollout.management.scale import (
     scale_departments,
     scale_people,
 )
-from rollout.management.scale_content import seed_scale_content
+from devtools.scale_content import seed_scale_content
+from rollout import services
 from rollout.models import (
     OPEN_ACTIVITY_STATUSES,
     Activity,

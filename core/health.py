@@ -9,6 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from changehub.celery import app as celery_app
+from core.models import Heartbeat
 
 
 def _check_database() -> dict[str, object]:
@@ -46,8 +47,6 @@ def _check_broker() -> dict[str, object]:
 
 
 def _scheduler_state() -> dict[str, object]:
-    from rollout.models import Heartbeat
-
     try:
         seen = Heartbeat.objects.filter(name="beat").values_list("seen_at", flat=True).first()
     except Exception:

@@ -10,7 +10,7 @@ idempotent (departments are found again by name, people by email).
 import random
 from dataclasses import dataclass
 
-from rollout.management.demo import FEMALE_FIRST_NAMES, LAST_NAMES, MALE_FIRST_NAMES, ascii_fold
+from devtools.demo import FEMALE_FIRST_NAMES, LAST_NAMES, MALE_FIRST_NAMES, ascii_fold
 from rollout.models import ActivityKind, Channel, KpiName
 
 COMPANY = "Nordstern Industrie AG"

@@ -1,6 +1,6 @@
 """`manage.py seed_demo`: a realistic demo company with a rollout in the move phase.
 
-Müller Maschinenbau GmbH (see `rollout.management.demo`): eight departments, about 160 people
+Müller Maschinenbau GmbH (see `devtools.demo`): eight departments, about 160 people
 with German names, one demo login per role, and the rollout "Social Media bei Müller
 Maschinenbau" in the move phase with done, running, overdue and upcoming activities and a
 stakeholder map.
@@ -18,10 +18,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from guidelines.demo import seed_guidelines
-from guidelines.demo_trainings import seed_trainings
-from rollout import services
-from rollout.management.demo import (
+from devtools.demo import (
     COMPANY,
     DEMO_ACCOUNTS,
     DEMO_LOGINS,
@@ -37,7 +34,10 @@ from rollout.management.demo import (
     demo_people,
     extra_activities,
 )
-from rollout.management.demo_workflows import seed_workflows
+from devtools.demo_guidelines import seed_guidelines
+from devtools.demo_trainings import seed_trainings
+from devtools.demo_workflows import seed_workflows
+from rollout import services
 from rollout.models import (
     OPEN_ACTIVITY_STATUSES,
     Activity,

@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 VERSION_KEY = "data-version"
 # Apps and tables whose rows no cached page shows.
 IGNORED_APPS = frozenset({"admin", "axes", "contenttypes", "notifications", "sessions"})
-IGNORED_MODELS = frozenset({"rollout.heartbeat"})
+IGNORED_MODELS = frozenset({"core.heartbeat"})
 IGNORED_TABLES = frozenset({"django_migrations", "django_cache"})
 
 _WRITE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+[`"]?([\w.]+)', re.IGNORECASE)
@@ -177,6 +177,6 @@ def _connection_created(sender: object, connection: BaseDatabaseWrapper, **kwarg
 
 def install() -> None:
     """Watch every database connection of this process (those open now and later ones)."""
-    connection_created.connect(_connection_created, dispatch_uid="rollout.freshness")
+    connection_created.connect(_connection_created, dispatch_uid="core.freshness")
     for connection in connections.all(initialized_only=True):
         _install_on(connection)
