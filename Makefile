@@ -16,7 +16,7 @@ PYTHON := $(shell for p in python3 python3.13 python3.12; do \
 help:
 	@echo "make run    start ChangeHub with demo data on http://127.0.0.1:8000 (web, worker, beat)"
 	@echo "make test   run the whole test suite (uses DATABASE_URL / REDIS_URL when set)"
-	@echo "make lint   ruff, Django's checks and the migrations check"
+	@echo "make lint   ruff, Django's checks, the migrations check and the import contracts"
 	@echo "make messages  update the German and English message catalogs"
 
 check-python:
@@ -55,6 +55,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports --no-cache
 
 # The workspace pages under concurrent load on a large seeded company, on PostgreSQL
 # (DATABASE_URL, or a local changehub_bench database); see docs/performance.md.

@@ -6,8 +6,10 @@ under `var/`, so `make run` works on a bare machine.
 """
 
 import importlib.util
+import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 import dj_email_url
@@ -40,12 +42,34 @@ else:
             f"With DEBUG off, ChangeHub refuses to start without {' and '.join(missing)}. "
             "Set them in the environment (see .env.example)."
         )
+    # The placeholder from .env.example, a development key or anything short is refused: with
+    # it anyone could forge sessions, password-reset and emailed links.
+    _placeholder = next(
+        (
+            word
+            for word in ("change-me", "changeme", "replace", "insecure")
+            if word in SECRET_KEY.lower()
+        ),
+        None,
+    )
+    if _placeholder or len(SECRET_KEY) < 32 or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured(
+            "With DEBUG off, ChangeHub refuses to start with a placeholder or weak SECRET_KEY"
+            + (
+                f" (it contains {_placeholder!r})"
+                if _placeholder
+                else " (it is shorter than 32 characters or nearly all one character)"
+            )
+            + '. Generate one: python -c "import secrets; print(secrets.token_urlsafe(50))"'
+        )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # The public address of the site, used in emailed links (sent from the worker, without a request).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
+    # First, so that its templates (registration/, the error pages) replace Django's own.
+    "core",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -56,7 +80,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "simple_history",
-    "core",
     "rollout",
     "guidelines",
     "notifications",
@@ -91,7 +114,8 @@ ASGI_APPLICATION = "changehub.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # Each app brings its templates (<app>/templates/); core/ holds the shared ones.
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -130,22 +154,50 @@ else:
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
-            # A file, not memory, so that a Celery worker started by a test sees the test data.
-            "TEST": {"NAME": str(VAR_DIR / "test-changehub.sqlite3")},
+            # A file, not memory, so that a Celery worker started by a test sees the test data
+            # (the test hands it the file's name); one per test run, so that runs side by side
+            # never share one.
+            "TEST": {"NAME": str(VAR_DIR / f"test-changehub-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------------------
+# REDIS_URL is the Celery broker; the cache lives apart from it (CACHE_REDIS_URL, by default
+# the next database of the same server: redis://redis:6379/0 -> /1), so that evicting or
+# flushing the cache never touches a queued task. In production give the cache its own server
+# with `maxmemory` and `allkeys-lru`, and the broker one with `noeviction` (docker-compose.yml):
+# one server has one eviction policy for all its databases.
 REDIS_URL = env_str("REDIS_URL")
-if REDIS_URL:
+
+
+def _next_redis_database(url: str) -> str:
+    parts = urlsplit(url)
+    number = parts.path.strip("/")
+    return urlunsplit(parts._replace(path=f"/{int(number) + 1 if number.isdigit() else 1}"))
+
+
+CACHE_REDIS_URL = env_str("CACHE_REDIS_URL") or (
+    _next_redis_database(REDIS_URL) if REDIS_URL else ""
+)
+# Every Redis client (cache, sessions, broker) gives up on an unreachable or frozen Redis after
+# these many milliseconds; the cache then leaves Redis alone for CACHE_BREAKER_SECONDS
+# (core/redis_cache.py), publishing for BROKER_PAUSE_SECONDS (core/queue.py).
+REDIS_CONNECT_TIMEOUT = env_int("REDIS_CONNECT_TIMEOUT_MS", 250) / 1000
+REDIS_SOCKET_TIMEOUT = env_int("REDIS_SOCKET_TIMEOUT_MS", 500) / 1000
+CACHE_BREAKER_SECONDS = env_int("CACHE_BREAKER_SECONDS", 5)
+if CACHE_REDIS_URL:
     CACHES = {
         "default": {
-            # Django's backend, reusing its Redis client (rollout/redis_cache.py).
+            # Django's backend with a circuit breaker, reusing its Redis client.
             "BACKEND": "core.redis_cache.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_REDIS_URL,
             "KEY_PREFIX": "changehub",
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+                "breaker_seconds": CACHE_BREAKER_SECONDS,
+            },
         }
     }
 else:
@@ -153,7 +205,7 @@ else:
 # Cached page fragments ({% pagecache %}) are rebuilt after any change; this only bounds how
 # long an unused one is kept. Without Redis each process has its own cache and does not see
 # another process's changes: keep them short there.
-PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600 if REDIS_URL else 30)
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600 if CACHE_REDIS_URL else 30)
 
 # --- Authentication ---------------------------------------------------------------------
 AUTH_USER_MODEL = "rollout.User"
@@ -187,7 +239,13 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_VERBOSE = False
+# Behind AXES_PROXY_COUNT reverse proxies the client address is read from X-Forwarded-For
+# (core/http.py: the entry that many places from the right; what the client put further left
+# is ignored), so failures lock out one account from one address, not everyone behind the proxy.
 AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "core.http.client_ip"
+# Failures count per email address whatever its letter case (Bf.Target@X.de = bf.target@x.de).
+AXES_USERNAME_CALLABLE = "core.http.login_name"
 
 # --- Request size limits ------------------------------------------------------------------
 # A form post beyond these is refused with a 400 page (templates/400.html). Uploads (the
@@ -246,14 +304,13 @@ SECURE_CSP = {
 # --- Language and time ------------------------------------------------------------------
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("German")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "changehub" / "locale"]
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
 USE_TZ = True
 
 # --- Static files -----------------------------------------------------------------------
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STORAGES = {
     "default": {
@@ -268,27 +325,48 @@ STORAGES = {
 }
 
 # --- Email ------------------------------------------------------------------------------
+# The demo mailbox keeps every message as a file that the manager reads in the browser: for the
+# demo and development only (it would hand the manager everyone's sign-in links), so DEBUG off
+# refuses it, and refuses to start without a mail server (EMAIL_URL).
 EMAIL_URL = env_secret("EMAIL_URL")
-if EMAIL_URL:
-    _smtp = dj_email_url.parse(EMAIL_URL)
-    MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {
-                "host": _smtp["EMAIL_HOST"],
-                "port": _smtp["EMAIL_PORT"],
-                "username": _smtp["EMAIL_HOST_USER"] or None,
-                "password": _smtp["EMAIL_HOST_PASSWORD"] or None,
-                "use_tls": bool(_smtp["EMAIL_USE_TLS"]),
-                "use_ssl": bool(_smtp["EMAIL_USE_SSL"]),
-                "timeout": env_int("EMAIL_TIMEOUT", 10),
-            },
-        }
-    }
-else:
-    # No SMTP server configured: every message lands as a file in the local mailbox,
-    # which the manager can read in the browser (Demo mailbox).
+DEMO_MAILBOX = env_bool("DEMO_MAILBOX", DEBUG and not EMAIL_URL)
+if DEMO_MAILBOX and not DEBUG:
+    raise ImproperlyConfigured(
+        "DEMO_MAILBOX=true is for the demo and development only (DEBUG=true): in production it "
+        "would show everyone's sign-in and password-reset links to the manager. Remove it and "
+        "set EMAIL_URL to your mail server (see .env.example)."
+    )
+if DEMO_MAILBOX:
     MAILERS = {"default": {"BACKEND": "core.mailbox.MailboxBackend"}}
+elif EMAIL_URL:
+    _smtp = dj_email_url.parse(EMAIL_URL)
+    if _smtp["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+        MAILERS = {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {
+                    "host": _smtp["EMAIL_HOST"],
+                    "port": _smtp["EMAIL_PORT"],
+                    "username": _smtp["EMAIL_HOST_USER"] or None,
+                    "password": _smtp["EMAIL_HOST_PASSWORD"] or None,
+                    "use_tls": bool(_smtp["EMAIL_USE_TLS"]),
+                    "use_ssl": bool(_smtp["EMAIL_USE_SSL"]),
+                    "timeout": env_int("EMAIL_TIMEOUT", 10),
+                },
+            }
+        }
+    else:
+        # console:// (print to the log) or dummy:// (discard), e.g. for build-time commands.
+        MAILERS = {"default": {"BACKEND": _smtp["EMAIL_BACKEND"]}}
+elif DEBUG:
+    # Development with DEMO_MAILBOX=false and no server: messages are printed to the console.
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
+    raise ImproperlyConfigured(
+        "With DEBUG off, ChangeHub refuses to start without EMAIL_URL: password resets, sign-in "
+        "links and invitations need a mail server, e.g. "
+        "EMAIL_URL=submission://user:password@smtp.example.com:587 (see .env.example)."
+    )
 MAILBOX_DIR = VAR_DIR / "mailbox"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ChangeHub <changehub@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -301,12 +379,12 @@ if REDIS_URL:
         # Well above the longest task (see the time limits below): an unacknowledged
         # task is redelivered only after this long.
         "visibility_timeout": 2 * 60 * 60,
-        # A web request hands work to the broker after its commit; with Redis down or hung it
-        # must give up within about 2 s (the outbox row waits for the beat). kombu would
-        # otherwise retry the connection for the whole broker_connection_timeout (~6 s).
-        # 1.5 s is still above kombu's 1 s BRPOP poll, so the worker's reads do not time out.
-        "socket_connect_timeout": 1,
-        "socket_timeout": 1.5,
+        # A web request hands work to the broker after its commit (core/queue.py); with Redis
+        # down or frozen it gives up within REDIS_SOCKET_TIMEOUT (the work is a database row
+        # the beat picks up). kombu would otherwise retry the connection (max_retries).
+        # The worker waits longer than its 1 s BRPOP poll (changehub/celery.py).
+        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+        "socket_timeout": REDIS_SOCKET_TIMEOUT,
         "max_retries": 0,
     }
 else:
@@ -327,6 +405,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 10 * 60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 15 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+# There is no result backend (results are ignored); should one be set, the same timeouts apply.
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT
+# The worker's broker socket waits this long (it must exceed kombu's 1 s BRPOP poll).
+WORKER_BROKER_SOCKET_TIMEOUT = 1.5
+# After the broker refused a task, this process does not try again for this long (core/queue.py).
+BROKER_PAUSE_SECONDS = env_int("BROKER_PAUSE_SECONDS", env_int("NOTIFY_BROKER_PAUSE_SECONDS", 15))
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "default")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -338,6 +424,13 @@ CELERY_TASK_ROUTES = {"rollout.tasks.render_report": {"queue": CELERY_REPORTS_QU
 REPORT_TIME_LIMIT_SECONDS = env_int("REPORT_TIME_LIMIT_SECONDS", 120)
 REPORT_MONTHLY_DAY = env_int("REPORT_MONTHLY_DAY", 1)
 REPORT_MONTHLY_HOUR = env_int("REPORT_MONTHLY_HOUR", 6)
+# A report queued this long without a worker starting it is handed to the worker again (a
+# task lost with the broker); one rendering longer than its time limit (plus a margin) lost its
+# worker and is queued again, at most REPORT_MAX_ATTEMPTS renders in all, then it fails with
+# the reason. The beat checks this often.
+REPORT_REQUEUE_SECONDS = env_int("REPORT_REQUEUE_SECONDS", 300)
+REPORT_MAX_ATTEMPTS = env_int("REPORT_MAX_ATTEMPTS", 3)
+REPORT_RESUME_SECONDS = env_int("REPORT_RESUME_SECONDS", 60)
 
 # --- Notifications (the outbox) -------------------------------------------------------------
 # The beat hands due notifications to the worker this often.
@@ -347,6 +440,17 @@ NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 60)
 NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 5)
 # A row handed to the worker but neither sent nor failed after this long is handed over again.
 NOTIFY_RECLAIM_SECONDS = env_int("NOTIFY_RECLAIM_SECONDS", 300)
+# A row being sent is leased to its send task for this long and renewed every quarter of it
+# while the task runs; a row whose task is gone (worker killed) is handed out again at the
+# first dispatch after the lease ran out. Rows handed over whose task the broker lost (Redis
+# restarted) go out again at the next dispatch that finds the queue empty.
+NOTIFY_SEND_LEASE_SECONDS = env_int("NOTIFY_SEND_LEASE_SECONDS", 30)
+# Mass mailings (publishing a guideline) are a job row that the worker turns into outbox rows,
+# this many per transaction; a run whose lease (renewed each batch) ran out is resumed by beat,
+# and a job that got nowhere this many times in a row is marked failed.
+NOTIFY_FANOUT_BATCH = env_int("NOTIFY_FANOUT_BATCH", 500)
+NOTIFY_FANOUT_LEASE_SECONDS = env_int("NOTIFY_FANOUT_LEASE_SECONDS", 30)
+NOTIFY_FANOUT_MAX_ATTEMPTS = env_int("NOTIFY_FANOUT_MAX_ATTEMPTS", 5)
 # After the broker refused a task, web requests do not try it again for this long.
 NOTIFY_BROKER_PAUSE_SECONDS = env_int("NOTIFY_BROKER_PAUSE_SECONDS", 15)
 # Respecting the person: mails (except immediate kinds such as a password reset) go out only
@@ -381,6 +485,14 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-dispatch": {
         "task": "notifications.tasks.dispatch_due_notifications",
         "schedule": timedelta(seconds=NOTIFY_DISPATCH_SECONDS),
+    },
+    "notifications-fan-out": {
+        "task": "notifications.tasks.resume_fanouts",
+        "schedule": timedelta(seconds=NOTIFY_DISPATCH_SECONDS),
+    },
+    "rollout-reports-resume": {
+        "task": "rollout.tasks.resume_reports",
+        "schedule": timedelta(seconds=REPORT_RESUME_SECONDS),
     },
     "notifications-scan-reminders": {
         "task": "notifications.tasks.scan_reminders",
