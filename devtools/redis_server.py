@@ -11,12 +11,12 @@ from pathlib import Path
 from kombu import pools as kombu_pools
 
 from changehub.celery import app as celery_app
-from notifications.services import dispatch as dispatch_module
+from core import queue
 
 REDIS_OPTIONS = {
     "visibility_timeout": 2 * 60 * 60,
-    "socket_connect_timeout": 1,
-    "socket_timeout": 1.5,
+    "socket_connect_timeout": 0.25,
+    "socket_timeout": 0.5,
     "max_retries": 0,
 }
 
@@ -64,7 +64,7 @@ def _reset_publishing() -> None:
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
     kombu_pools.reset()
-    dispatch_module._broker.down_until = 0.0
+    queue.reset()
 
 
 @contextlib.contextmanager

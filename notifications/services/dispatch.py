@@ -3,15 +3,13 @@
 A row is claimed by setting `claimed_at` under `select_for_update(skip_locked=True)`, so two
 dispatchers running at the same time never hand the same row over twice. Nothing waits in the
 broker: a row due later stays in the database until it is due. If the broker is down the web
-request that queued the row still succeeds: publishing gives up within about 1.5 s (see
-CELERY_BROKER_TRANSPORT_OPTIONS) and then not at all for NOTIFY_BROKER_PAUSE_SECONDS; the rows
-stay pending and the next dispatch after the broker is back hands them over.
+request that queued the row still succeeds: publishing gives up within about 0.5 s (see
+CELERY_BROKER_TRANSPORT_OPTIONS) and then not at all for BROKER_PAUSE_SECONDS (core/queue.py);
+the rows stay pending and the next dispatch after the broker is back hands them over.
 """
 
 import datetime
 import logging
-import threading
-import time
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -19,34 +17,18 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.queue import enqueue
 from notifications.models import Notification, NotificationState
 
 logger = logging.getLogger(__name__)
 
 SEND_BATCH = 50
 
-_broker = threading.local()
 
-
-def _broker_paused() -> bool:
-    return time.monotonic() < getattr(_broker, "down_until", 0.0)
-
-
-def _broker_failed() -> None:
-    _broker.down_until = time.monotonic() + settings.NOTIFY_BROKER_PAUSE_SECONDS
-
-
-def _publish(task, **options) -> bool:
-    """Publish a task without retries; False (and a pause) when the broker does not take it."""
-    if _broker_paused():
-        return False
-    try:
-        task.apply_async(retry=False, **options)
-    except Exception:  # the broker is down, hung or refused: the beat will pick the rows up
-        logger.warning("The broker did not take %s.", task.name, exc_info=True)
-        _broker_failed()
-        return False
-    return True
+def _publish(task, *args) -> bool:
+    """Publish a task without retries; False (and a pause) when the broker does not take it:
+    the beat will pick the rows up (core/queue.py)."""
+    return enqueue(task, *args)
 
 
 def kick_after_commit(ids: Sequence[int]) -> None:
@@ -58,7 +40,7 @@ def enqueue_send(ids: Sequence[int]) -> bool:
     """Hand rows to the worker. A broker that is down loses nothing: the rows stay pending."""
     from notifications.tasks import send_notifications
 
-    return _publish(send_notifications, args=[list(ids)])
+    return _publish(send_notifications, list(ids))
 
 
 def enqueue_dispatch_after_commit() -> None:

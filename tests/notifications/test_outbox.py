@@ -10,9 +10,10 @@ from django.core import mail
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from core import queue
 from notifications import services
 from notifications.models import Notification, NotificationState
-from notifications.services import QueuedNotification, dispatch
+from notifications.services import QueuedNotification
 from notifications.tasks import send_notifications
 from tests import factories
 from tests.notifications.conftest import NOTE
@@ -136,7 +137,7 @@ def test_a_row_stuck_in_sending_is_sent_again_after_the_reclaim_time(settings):
 
 
 def test_broker_down_does_not_fail_the_request_and_pauses_publishing(settings):
-    dispatch._broker.down_until = 0.0
+    queue.reset()
     calls = []
 
     def refuse(*args, **kwargs):
@@ -147,7 +148,7 @@ def test_broker_down_does_not_fail_the_request_and_pauses_publishing(settings):
         assert services.enqueue_send([1]) is False
         assert services.enqueue_send([2]) is False
     assert len(calls) == 1  # the second request did not even try
-    dispatch._broker.down_until = 0.0
+    queue.reset()
 
 
 @pytest.mark.django_db(transaction=True)
