@@ -110,7 +110,7 @@ def test_web_healthcheck_fetches_the_health_page():
 
 def test_migrate_runs_once_after_postgres_is_ready():
     migrate = _services()["migrate"]
-    assert re.search(r"\bmanage\.py migrate\b.*--noinput", _words(migrate.get("command")))
+    assert re.search(r"^changehub migrate\b.*--noinput", _words(migrate.get("command")))
     assert migrate.get("restart", "no") == "no"
     assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
 
@@ -153,10 +153,18 @@ def test_dockerfile_ends_as_a_non_root_user():
     assert not _is_root(users[-1])
 
 
-def test_dockerfile_copies_every_project_package():
-    """Each of the project's own apps (and the project package) is in the image."""
-    copied = set(re.findall(r"^COPY\s+(\w+)\s+\./\1\s*$", DOCKERFILE.read_text(), re.MULTILINE))
+def test_dockerfile_builds_the_wheel_from_every_shipped_app_and_no_developer_tools():
+    """Each of the project's own apps (and the project package) goes into the wheel; devtools/
+    does not; the running stage installs the wheel and needs no PYTHONPATH into a checkout."""
+    text = DOCKERFILE.read_text()
+    copied = set(re.findall(r"^COPY\s+(\w+)\s+\./\1\s*$", text, re.MULTILINE))
     packages = {
         path.parent.name for path in ROOT.glob("*/apps.py") if not path.parent.name.startswith(".")
     } | {"changehub"}
-    assert packages <= copied, f"not copied: {sorted(packages - copied)}"
+    assert packages - {"devtools"} <= copied, f"not copied: {sorted(packages - copied)}"
+    assert "devtools" not in copied
+    assert "PYTHONPATH" not in text
+    final = _final_stage()
+    assert any(k == "COPY" and "--from=build" in a and "/wheels" in a for k, a in final)
+    assert any(k == "RUN" and "pip install" in a and ".whl" in a for k, a in final)
+    assert not any(k == "COPY" and "--from" not in a for k, a in final), "the checkout leaks in"
