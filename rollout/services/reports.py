@@ -48,9 +48,9 @@ def _fetcher_class() -> type:
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
     class ReportURLFetcher(URLFetcher):
-        """Only our own static files (read from disk through the staticfiles finders) and
-        data: URIs; everything else (file://, http, https) is refused. Records what it was
-        asked and what it refused."""
+        """Only our own static files (read from disk through the staticfiles finders or from
+        STATIC_ROOT, see `_static_file`) and data: URIs; everything else (file://, http,
+        https) is refused. Records what it was asked and what it refused."""
 
         def __init__(self, *, deadline: float | None = None) -> None:
             super().__init__(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
@@ -83,13 +83,25 @@ def report_url_fetcher(*, deadline: float | None = None):
 
 
 def _static_file(path: str) -> str | None:
+    """The file on disk behind a static path: a source file (development), or the collected
+    copy in STATIC_ROOT, where production's manifest storage keeps the hashed names that
+    `{% static %}` writes into the report (css/report_pdf.56673fba03b4.css)."""
     from django.contrib.staticfiles import finders
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.core.exceptions import SuspiciousFileOperation
 
     parts = PurePosixPath(path).parts
     if not parts or ".." in parts or path.startswith("/"):
         return None
     found = finders.find(path)
-    return found if isinstance(found, str) else None
+    if isinstance(found, str):
+        return found
+    try:
+        if staticfiles_storage.exists(path):
+            return staticfiles_storage.path(path)
+    except (NotImplementedError, SuspiciousFileOperation, ValueError):
+        pass  # a storage without local files, or a name outside it
+    return None
 
 
 def report_html(*, figures, language: str) -> str:
