@@ -243,6 +243,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
-    """Database and broker state as JSON; 503 when either is down."""
+    """Database, cache, broker and scheduler state as JSON, within about 1.5 s; `down` names
+    what does not answer. 503 when the database or the broker is down (core/health.py)."""
     report = health_report()
-    return JsonResponse(report, status=200 if report["status"] == "ok" else 503)
+    return JsonResponse(report, status=503 if report["status"] == "error" else 200)
