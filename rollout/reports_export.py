@@ -1,10 +1,13 @@
 """The leadership report's figures as CSV and XLSX, for people who build their own charts:
 the same aggregates as the PDF (rollout.selectors.reports), one row per figure."""
 
-import csv
 import io
+from collections.abc import Iterator
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+from core.exports import neutralise
 
 
 def figure_rows(figures) -> list[tuple[str, str, str, object]]:
@@ -56,16 +59,18 @@ def figure_rows(figures) -> list[tuple[str, str, str, object]]:
     return rows
 
 
-HEADER = ("section", "subject", "figure", "value")
+HEADER = (
+    gettext_lazy("Section"),
+    pgettext_lazy("report figures column", "Subject"),
+    gettext_lazy("Figure"),
+    gettext_lazy("Value"),
+)
 
 
-def figures_csv(figures) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HEADER)
-    for row in figure_rows(figures):
-        writer.writerow([_safe_cell(value) for value in row])
-    return out.getvalue()
+def figures_csv_rows(figures) -> Iterator[tuple[object, ...]]:
+    """The column titles, then the figures, for `core.exports.csv_response`."""
+    yield HEADER
+    yield from figure_rows(figures)
 
 
 def figures_xlsx(figures) -> bytes:
@@ -73,7 +78,7 @@ def figures_xlsx(figures) -> bytes:
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Figures")[:31])
-    sheet.append(HEADER)
+    sheet.append([str(title) for title in HEADER])
     for row in figure_rows(figures):
         sheet.append([_safe_cell(value) for value in row])
     out = io.BytesIO()
@@ -82,9 +87,9 @@ def figures_xlsx(figures) -> bytes:
 
 
 def _safe_cell(value: object) -> object:
-    """No spreadsheet formulas from user text (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    """No spreadsheet formulas from user text (openpyxl would store `=…` as a formula)."""
+    if isinstance(value, str):
+        return neutralise(value)
     if hasattr(value, "as_tuple"):  # Decimal
         return float(value)
     return value

@@ -7,8 +7,6 @@ departments only. Deny by default: pages answer 404 and actions 403 to anyone wh
 them.
 """
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.exports import csv_response
 from guidelines.forms.guidelines import (
     AcknowledgeForm,
     ApproveForm,
@@ -442,59 +441,39 @@ def compliance_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     scope = _reader_departments(request)
     version = _version(pk)
     _published_for_heads(version, scope)
-    today = timezone.localdate()
-    overdue = version.is_overdue(today)
+    overdue = version.is_overdue(timezone.localdate())
 
-    class Echo:
-        def write(self, value: str) -> str:
-            return value
-
-    writer = csv.writer(Echo())
-
-    def lines():
-        yield "\ufeff"  # so that spreadsheets read the umlauts as UTF-8
-        yield writer.writerow(
-            [
-                _("Last name"),
-                _("First name"),
-                _("Email address"),
-                _("Department"),
-                _("Status"),
-                _("Acknowledged"),
-                _("Method"),
-                _("Reason"),
-            ]
-        )
+    def rows():
+        yield [
+            _("Last name"),
+            _("First name"),
+            _("Email address"),
+            _("Department"),
+            _("Status"),
+            _("Acknowledged"),
+            _("Method"),
+            _("Reason"),
+        ]
         for item in selectors.compliance_csv_rows(version=version, department_ids=scope):
             ack = getattr(item, "acknowledgment", None)
             if ack is not None:
                 status = _("acknowledged")
             else:
                 status = _("overdue") if overdue else _("pending")
-            yield writer.writerow(
-                [
-                    item.person.last_name,
-                    item.person.first_name,
-                    item.person.email,
-                    item.person.department.name if item.person.department else "",
-                    status,
-                    timezone.localtime(ack.acknowledged_at).strftime("%Y-%m-%d %H:%M")
-                    if ack
-                    else "",
-                    ack.get_method_display() if ack else "",
-                    _csv_safe(ack.reason) if ack else "",
-                ]
-            )
+            yield [
+                item.person.last_name,
+                item.person.first_name,
+                item.person.email,
+                item.person.department.name if item.person.department else "",
+                status,
+                ack.acknowledged_at if ack else "",
+                ack.get_method_display() if ack else "",
+                ack.reason if ack else "",
+            ]
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    name = f"acknowledgments-{version.guideline_id}-v{version.number}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
-def _csv_safe(value: str) -> str:
-    """No formula injection: a cell starting like a formula is quoted with an apostrophe."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
+    return csv_response(
+        rows(), filename=f"acknowledgments-{version.guideline_id}-v{version.number}.csv"
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -146,8 +146,9 @@ def department_page(
 # --- People export ---------------------------------------------------------------------------
 
 
-def people_export_rows() -> Iterator[list[str]]:
-    """The directory as rows of the import's columns, header first; one query, streamed."""
+def people_export_rows() -> Iterator[list[object]]:
+    """The directory as rows of the import's columns, the titles first (translated when the
+    row is written); one query, streamed."""
     yield [EXPORT_HEADERS[key] for key in COLUMNS]
     people = (
         Person.objects.select_related(
@@ -168,7 +169,7 @@ def people_export_rows() -> Iterator[list[str]]:
             department.parent.name if department and department.parent else "",
             department.head.email.lower() if department and department.head else "",
             department.deputy.email.lower() if department and department.deputy else "",
-            "ja" if person.is_active else "nein",
+            person.is_active,
         ]
 
 

@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.exports import csv_lines
+
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
 # Look this far down for the header line (HR exports sometimes start with a title).
 HEADER_SEARCH_ROWS = 10
 
-# The columns, in the order of the export. The export writes the first alias of each.
+# The columns, in the order of the export.
 COLUMNS = (
     "email",
     "first_name",
@@ -37,17 +39,19 @@ COLUMNS = (
 )
 REQUIRED_COLUMNS = ("email", "first_name", "last_name")
 
+# The export's column titles, in the user's language; each is one of the `_ALIASES` below in
+# both languages, so an export imports back.
 EXPORT_HEADERS = {
-    "email": "E-Mail",
-    "first_name": "Vorname",
-    "last_name": "Nachname",
-    "department": "Abteilung",
-    "job_title": "Position",
-    "language": "Sprache",
-    "parent": "Vorgesetzte Abteilung",
-    "head": "Leitung",
-    "deputy": "Stellvertretung",
-    "active": "Aktiv",
+    "email": gettext_lazy("Email"),
+    "first_name": gettext_lazy("First name"),
+    "last_name": gettext_lazy("Last name"),
+    "department": gettext_lazy("Department"),
+    "job_title": gettext_lazy("Job title"),
+    "language": gettext_lazy("Language"),
+    "parent": gettext_lazy("Parent department"),
+    "head": gettext_lazy("Head"),
+    "deputy": gettext_lazy("Deputy"),
+    "active": gettext_lazy("Active"),
 }
 
 COLUMN_LABELS = {
@@ -347,31 +351,19 @@ def _cell_text(value: object) -> str:
 # --- From raw rows to a table --------------------------------------------------------------
 
 
-def export_lines(rows: Iterable[list[str]]) -> Iterator[str]:
-    """CSV lines for German Excel: a BOM first, semicolons, CRLF; cells that a spreadsheet
-    would run as a formula get a leading apostrophe, which `clean_cell` removes again."""
-    writer = csv.writer(_Echo(), delimiter=";", lineterminator="\r\n")
-    yield "\ufeff"
-    for row in rows:
-        yield writer.writerow(
-            [f"'{value}" if value[:1] in _FORMULA_STARTS else value for value in row]
-        )
-
-
-_FORMULA_STARTS = ("=", "+", "-", "@")
-
-
-class _Echo:
-    """A file-like object whose write returns the line, for streaming the CSV writer."""
-
-    def write(self, value: str) -> str:
-        return value
+def export_lines(rows: Iterable[list[object]]) -> Iterator[str]:
+    """The people export in the one CSV dialect of every export (core.exports): BOM, the
+    separator of the user's language, formulas neutralised with a leading apostrophe, which
+    `clean_cell` removes again."""
+    return csv_lines(rows)
 
 
 def clean_cell(value: str) -> str:
     """Trim, turn no-break spaces into spaces, drop control characters, undo the export's
-    guard against spreadsheet formulas (a leading apostrophe before = + - @)."""
+    guard against spreadsheet formulas (a leading apostrophe before = + - @ tab CR)."""
     value = value.replace("\u00a0", " ").strip()
+    if len(value) > 1 and value[0] == "'" and value[1] in "\t\r":
+        value = value[1:]
     if any(unicodedata.category(char) == "Cc" for char in value):
         value = "".join(char for char in value if unicodedata.category(char) != "Cc").strip()
     if len(value) > 1 and value[0] == "'" and value[1] in "=+-@":

@@ -12,6 +12,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.exports import csv_response
 from rollout import selectors
 from rollout.forms.departments import (
     DepartmentFilterForm,
@@ -21,7 +22,7 @@ from rollout.forms.departments import (
 from rollout.models import Department, ImportStatus, PeopleImport
 from rollout.selectors import departments as department_selectors
 from rollout.services.departments import department_set_leadership
-from rollout.services.people_files import PeopleFileError, export_lines
+from rollout.services.people_files import PeopleFileError
 from rollout.services.people_import import (
     PeopleImportClosed,
     PeopleImportOutdated,
@@ -246,16 +247,14 @@ def people_import_discard_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def people_export(request: HttpRequest) -> StreamingHttpResponse:
-    """The directory as CSV for German Excel: UTF-8 with BOM, semicolons, the import's
-    headers. Streamed, so a large company does not fill the memory."""
+    """The directory as CSV in the export dialect (core.exports) with the import's column
+    titles in the user's language, so it imports back unchanged. Streamed, so a large company
+    does not fill the memory."""
     _require_manager(request)
-    response = StreamingHttpResponse(
-        export_lines(department_selectors.people_export_rows()),
-        content_type="text/csv; charset=utf-8",
+    return csv_response(
+        department_selectors.people_export_rows(),
+        filename=f"people-{timezone.localdate():%Y-%m-%d}.csv",
     )
-    filename = f"people-{timezone.localdate():%Y-%m-%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 urlpatterns = [

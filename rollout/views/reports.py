@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
 from rollout.forms.reports import ReportForm
+from core.exports import csv_response
 from rollout.models import Report, ReportStatus, Rollout
 from rollout.selectors import reports as selectors
 from rollout.selectors.core import rollouts_visible_to
@@ -104,19 +105,18 @@ def report_download(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 def report_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """The report's figures as CSV or XLSX (rendered in the request: a few small tables)."""
-    from rollout.reports_export import figures_csv, figures_xlsx
+    from rollout.reports_export import figures_csv_rows, figures_xlsx
 
     rollout = _rollout_for_reader(request, pk)
     if fmt not in ("csv", "xlsx"):
         raise Http404
     figures = selectors.report_figures(rollout=rollout)
     if fmt == "csv":
-        response = HttpResponse(figures_csv(figures), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(
-            figures_xlsx(figures),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+        return csv_response(figures_csv_rows(figures), filename=f"report-figures-{rollout.pk}.csv")
+    response = HttpResponse(
+        figures_xlsx(figures),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     response["Content-Disposition"] = f'attachment; filename="report-figures-{rollout.pk}.{fmt}"'
     return response
 

@@ -367,14 +367,16 @@ def test_list_query_count_is_fixed(cast, django_assert_num_queries):
 def test_csv_and_xlsx_hold_the_same_figures(cast):
     from openpyxl import load_workbook
 
-    client = cast.client("manager")
+    client = cast.client("manager")  # a German user: semicolons, German column titles
     csv_text = client.get(reverse("rollout:report_export", args=[cast.rollout.pk, "csv"]))
-    lines = csv_text.content.decode().splitlines()
-    assert lines[0] == "section,subject,figure,value"
-    assert any(",support_percent,0" in line for line in lines)
+    content = b"".join(csv_text.streaming_content).decode()
+    assert content.startswith("\ufeff")
+    lines = content[1:].splitlines()
+    assert lines[0] == "Bereich;Gegenstand;Kennzahl;Wert"
+    assert any(";support_percent;0" in line for line in lines)
     xlsx = client.get(reverse("rollout:report_export", args=[cast.rollout.pk, "xlsx"]))
     rows = list(load_workbook(io.BytesIO(xlsx.content)).active.values)
-    assert rows[0] == ("section", "subject", "figure", "value")
+    assert rows[0] == ("Bereich", "Gegenstand", "Kennzahl", "Wert")
     assert len(rows) == len(lines)
 
 
