@@ -7,4 +7,6 @@ class GuidelinesConfig(AppConfig):
     verbose_name = _("Guidelines and trainings")
 
     def ready(self) -> None:
-        from guidelines import notices  # noqa: F401 - registers the notification kinds
+        # Its notification kinds and reminder rules, registered with the outbox.
+        from guidelines import notices  # noqa: F401
+        from guidelines.reminders import guidelines, trainings  # noqa: F401

@@ -9,7 +9,7 @@ GUIDELINE_ACK_REQUEST = "guideline_ack_request"
 GUIDELINE_ACK_LINK = "guideline_ack_link"
 
 
-def _acknowledgment_context(notification: Notification) -> dict | None:
+def acknowledgment_context(notification: Notification) -> dict | None:
     """The personal link is signed when the mail is sent, so it is valid for its full time.
     Nothing is sent when the person has acknowledged meanwhile, left, or the version is no
     longer in force (the next version sends its own request)."""
@@ -46,7 +46,7 @@ register(
         key=GUIDELINE_ACK_REQUEST,
         label=_("Guideline to acknowledge"),
         template="guideline_ack_request",
-        context=_acknowledgment_context,
+        context=acknowledgment_context,
     )
 )
 register(
@@ -54,7 +54,7 @@ register(
         key=GUIDELINE_ACK_LINK,
         label=_("Fresh guideline link"),
         template="guideline_ack_link",
-        context=_acknowledgment_context,
+        context=acknowledgment_context,
         immediate=True,  # asked for from an expired link: the person is waiting for it
     )
 )

@@ -9,7 +9,7 @@ from guidelines.models.trainings import InvitationStatus, TrainingInvitation
 from notifications.models import Notification
 
 
-def _invitation(notification: Notification) -> TrainingInvitation | None:
+def invitation_for(notification: Notification) -> TrainingInvitation | None:
     if notification.object_id is None:
         return None
     return (
@@ -48,7 +48,7 @@ def _base(invitation: TrainingInvitation) -> dict:
 def invitation_context(notification: Notification) -> dict | None:
     """Withdrawn when the session was cancelled, changed again since (a newer revision is on
     its way), has started, or the person left."""
-    invitation = _invitation(notification)
+    invitation = invitation_for(notification)
     if invitation is None or not invitation.person.is_active:
         return None
     session = invitation.session
@@ -60,7 +60,7 @@ def invitation_context(notification: Notification) -> dict | None:
 
 
 def promoted_context(notification: Notification) -> dict | None:
-    invitation = _invitation(notification)
+    invitation = invitation_for(notification)
     if invitation is None or invitation.status != InvitationStatus.ACCEPTED:
         return None
     if invitation.session.is_cancelled or invitation.session.has_started():
@@ -69,7 +69,7 @@ def promoted_context(notification: Notification) -> dict | None:
 
 
 def cancelled_context(notification: Notification) -> dict | None:
-    invitation = _invitation(notification)
+    invitation = invitation_for(notification)
     if invitation is None:
         return None
     return _base(invitation)
@@ -79,7 +79,7 @@ def feedback_context(notification: Notification) -> dict | None:
     """Only for attendees who have not given feedback yet, of a session that took place."""
     from guidelines.services.trainings import feedback_token
 
-    invitation = _invitation(notification)
+    invitation = invitation_for(notification)
     if invitation is None or not invitation.attended or invitation.session.is_cancelled:
         return None
     if hasattr(invitation, "feedback"):
@@ -89,7 +89,7 @@ def feedback_context(notification: Notification) -> dict | None:
 
 
 def calendar_attachments(notification: Notification) -> list[tuple[str, bytes, str]]:
-    invitation = _invitation(notification)
+    invitation = invitation_for(notification)
     if invitation is None:
         return []
     url = ""

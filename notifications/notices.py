@@ -37,6 +37,3 @@ register(
         context=_digest_context,
     )
 )
-
-# Each rule module registers its rule and its two notification kinds.
-from notifications.rules import activities, guidelines, trainings, workflows  # noqa: E402, F401

@@ -7,4 +7,6 @@ class RolloutConfig(AppConfig):
     verbose_name = _("Rollout")
 
     def ready(self) -> None:
-        from rollout import notices  # noqa: F401  (notification kinds)
+        # Its notification kinds and reminder rules, registered with the outbox.
+        from rollout import notices, reminders  # noqa: F401
+        from rollout.reminders import activities, workflows  # noqa: F401

@@ -47,7 +47,7 @@ LOGIN_LINK = "login_link"
 WORKFLOW_SUPPLIER = "workflow_supplier"
 
 
-def _workflow_revision(notification: Notification):
+def workflow_revision_for(notification: Notification):
     from rollout.models import WorkflowRevision
 
     if notification.object_id is None:
@@ -61,13 +61,13 @@ def _workflow_revision(notification: Notification):
     )
 
 
-def _workflow_proposed_context(notification: Notification) -> dict | None:
+def workflow_proposed_context(notification: Notification) -> dict | None:
     """Still waiting for an answer? Then a signed link to the workflow, and a one-time sign-in
     link for a head without a usable password."""
     from rollout.models import WorkflowState
     from rollout.services.workflows import login_link_create, workflow_link_path
 
-    revision = _workflow_revision(notification)
+    revision = workflow_revision_for(notification)
     if revision is None or revision.state != WorkflowState.PROPOSED:
         return None
     workflow = revision.workflow
@@ -90,7 +90,7 @@ def _workflow_proposed_context(notification: Notification) -> dict | None:
 
 
 def _workflow_decision_context(notification: Notification) -> dict | None:
-    revision = _workflow_revision(notification)
+    revision = workflow_revision_for(notification)
     if revision is None:
         return None
     workflow = revision.workflow
@@ -127,7 +127,7 @@ register(
         key=WORKFLOW_PROPOSED,
         label=_("A content workflow waits for your confirmation"),
         template="workflow_proposed",
-        context=_workflow_proposed_context,
+        context=workflow_proposed_context,
     )
 )
 register(
@@ -153,7 +153,7 @@ def _workflow_supplier_context(notification: Notification) -> dict | None:
     from rollout.models import Person, WorkflowState
     from rollout.services.workflows import supply_link_path
 
-    revision = _workflow_revision(notification)
+    revision = workflow_revision_for(notification)
     person = Person.objects.filter(pk=notification.context.get("person_id"), is_active=True).first()
     if revision is None or person is None or revision.state != WorkflowState.CONFIRMED:
         return None

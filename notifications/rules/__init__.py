@@ -118,20 +118,3 @@ def reminder_step(anchor: datetime.datetime, rule: RuleSettings, now: datetime.d
 
 def reminder_key(rule: str, label: str, step: int | str) -> str:
     return f"reminder:{rule}:{label}:{step}"
-
-
-def is_current_rollout(rollout, now: datetime.datetime) -> bool:
-    """Content workflows and guidelines belong to the company, not to one rollout: their
-    reminders follow the settings of the running rollout that started last (1 query)."""
-    from django.utils import timezone
-
-    from rollout.models import Rollout
-
-    today = timezone.localdate(now)
-    current = (
-        Rollout.objects.filter(start_date__lte=today, end_date__gte=today)
-        .order_by("-start_date", "-pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    return current == rollout.pk

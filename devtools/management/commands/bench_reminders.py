@@ -34,11 +34,11 @@ from django.utils import timezone
 from devtools.bench import results_merge
 from devtools.redis_server import RedisServer, publish_to
 from notifications.models import Notification, NotificationState
-from notifications.rules import activities as activity_rule
 from notifications.rules.scan import rule_settings_for
 from notifications.services import notification_queue_many
 from notifications.sink import free_port
 from rollout.models import Activity, ActivityStatus, Person, Phase, PhaseKind, Rollout
+from rollout.reminders import activities as activity_rule
 
 BENCH_ROLLOUT = "Bench: Erinnerungen"
 BENCH_SECRET_KEY = "bench-reminders-not-secret-" + "x" * 40

@@ -7,26 +7,26 @@ import datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from guidelines.models import AcknowledgmentRequest, VersionStatus
+from guidelines.notices import acknowledgment_context
 from notifications.models import Notification
 from notifications.rules import (
     Item,
     RuleDefaults,
     RuleSettings,
     RuleSource,
-    is_current_rollout,
     register_rule,
     reminder_key,
     reminder_step,
 )
 from notifications.services import QueuedNotification
 from rollout.models import Rollout
+from rollout.reminders import is_current_rollout
 
 KEY = "guideline"
 
 
 def scan(rollout: Rollout, rule: RuleSettings, now: datetime.datetime) -> list[Item]:
-    from guidelines.models import AcknowledgmentRequest, VersionStatus
-
     if not is_current_rollout(rollout, now):
         return []
     requests = AcknowledgmentRequest.objects.filter(
@@ -53,9 +53,7 @@ def scan(rollout: Rollout, rule: RuleSettings, now: datetime.datetime) -> list[I
 
 
 def describe_reminder(notification: Notification) -> dict | None:
-    from guidelines.notices import _acknowledgment_context
-
-    context = _acknowledgment_context(notification)
+    context = acknowledgment_context(notification)
     if context is None or context["person"].pk != notification.person_id:
         return None
     return {
@@ -67,9 +65,7 @@ def describe_reminder(notification: Notification) -> dict | None:
 
 
 def describe_escalation(notification: Notification) -> dict | None:
-    from guidelines.notices import _acknowledgment_context
-
-    context = _acknowledgment_context(notification)
+    context = acknowledgment_context(notification)
     if context is None:
         return None
     person = context["person"]

@@ -21,21 +21,22 @@ from notifications.rules import (
     RuleDefaults,
     RuleSettings,
     RuleSource,
-    is_current_rollout,
     register_rule,
     reminder_key,
     reminder_step,
 )
 from notifications.services import QueuedNotification
 from rollout.models import Rollout
+from rollout.models.workflows import ContentDelivery, WorkflowRevision, WorkflowState
+from rollout.notices import workflow_proposed_context, workflow_revision_for
+from rollout.reminders import is_current_rollout
+from rollout.services.workflows import supply_link_path
 
 WORKFLOW = "workflow"
 DELIVERY = "delivery"
 
 
 def scan_workflows(rollout: Rollout, rule: RuleSettings, now: datetime.datetime) -> list[Item]:
-    from rollout.models.workflows import WorkflowRevision, WorkflowState
-
     if not is_current_rollout(rollout, now):
         return []
     revisions = WorkflowRevision.objects.filter(
@@ -63,9 +64,7 @@ def scan_workflows(rollout: Rollout, rule: RuleSettings, now: datetime.datetime)
 
 
 def describe_workflow_reminder(notification: Notification) -> dict | None:
-    from rollout.notices import _workflow_proposed_context
-
-    context = _workflow_proposed_context(notification)
+    context = workflow_proposed_context(notification)
     if context is None:
         return None
     workflow = context["workflow"]
@@ -79,10 +78,7 @@ def describe_workflow_reminder(notification: Notification) -> dict | None:
 
 
 def describe_workflow_escalation(notification: Notification) -> dict | None:
-    from rollout.models.workflows import WorkflowState
-    from rollout.notices import _workflow_revision
-
-    revision = _workflow_revision(notification)
+    revision = workflow_revision_for(notification)
     if revision is None or revision.state != WorkflowState.PROPOSED:
         return None
     department = revision.workflow.department
@@ -101,8 +97,6 @@ def describe_workflow_escalation(notification: Notification) -> dict | None:
 
 
 def scan_deliveries(rollout: Rollout, rule: RuleSettings, now: datetime.datetime) -> list[Item]:
-    from rollout.models.workflows import ContentDelivery
-
     if not is_current_rollout(rollout, now):
         return []
     deliveries = ContentDelivery.objects.filter(
@@ -130,8 +124,6 @@ def scan_deliveries(rollout: Rollout, rule: RuleSettings, now: datetime.datetime
 
 
 def _open_delivery(notification: Notification):
-    from rollout.models.workflows import ContentDelivery
-
     delivery = (
         ContentDelivery.objects.select_related("workflow__department", "supplier")
         .filter(pk=notification.object_id)
@@ -143,8 +135,6 @@ def _open_delivery(notification: Notification):
 
 
 def describe_delivery_reminder(notification: Notification) -> dict | None:
-    from rollout.services.workflows import supply_link_path
-
     delivery = _open_delivery(notification)
     if delivery is None or delivery.supplier_id != notification.person_id:
         return None

@@ -11,6 +11,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from guidelines.models.trainings import InvitationStatus, SessionStatus, TrainingInvitation
+from guidelines.training_emails import invitation_for, rsvp_urls
 from notifications.models import Notification
 from notifications.rules import (
     Item,
@@ -28,8 +30,6 @@ RSVP = "rsvp_open"
 
 
 def _upcoming(rollout: Rollout, rule: RuleSettings, now: datetime.datetime, statuses):
-    from guidelines.models.trainings import SessionStatus, TrainingInvitation
-
     return TrainingInvitation.objects.filter(
         session__phase__rollout=rollout,
         session__status=SessionStatus.SCHEDULED,
@@ -56,22 +56,16 @@ def _items(key: str, invitations) -> list[Item]:
 
 
 def scan_tomorrow(rollout: Rollout, rule: RuleSettings, now: datetime.datetime) -> list[Item]:
-    from guidelines.models.trainings import InvitationStatus
-
     return _items(TOMORROW, _upcoming(rollout, rule, now, [InvitationStatus.ACCEPTED]))
 
 
 def scan_rsvp(rollout: Rollout, rule: RuleSettings, now: datetime.datetime) -> list[Item]:
-    from guidelines.models.trainings import InvitationStatus
-
     statuses = [InvitationStatus.INVITED, InvitationStatus.MAYBE]
     return _items(RSVP, _upcoming(rollout, rule, now, statuses))
 
 
 def _invitation(notification: Notification, statuses):
-    from guidelines.training_emails import _invitation as load
-
-    invitation = load(notification)
+    invitation = invitation_for(notification)
     if invitation is None or invitation.status not in statuses:
         return None
     session = invitation.session
@@ -87,9 +81,6 @@ def _when(session) -> str:
 
 
 def describe_tomorrow(notification: Notification) -> dict | None:
-    from guidelines.models.trainings import InvitationStatus
-    from guidelines.training_emails import rsvp_urls
-
     invitation = _invitation(notification, [InvitationStatus.ACCEPTED])
     if invitation is None:
         return None
@@ -106,9 +97,6 @@ def describe_tomorrow(notification: Notification) -> dict | None:
 
 
 def describe_rsvp(notification: Notification) -> dict | None:
-    from guidelines.models.trainings import InvitationStatus
-    from guidelines.training_emails import rsvp_urls
-
     invitation = _invitation(notification, [InvitationStatus.INVITED, InvitationStatus.MAYBE])
     if invitation is None:
         return None

@@ -1,0 +1,2 @@
+"""The reminder rules of the guidelines app (open acknowledgments, training invitations),
+registered with the notification outbox from GuidelinesConfig.ready()."""
