@@ -3,8 +3,6 @@ the public unsubscribe page that optional mails link to."""
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -12,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.access import manager_required
 from notifications import selectors, services
 from notifications.emails import unsubscribe_target
 from notifications.forms import DepartmentChannelForm, ReminderRuleForm, ReminderSettingsForm
@@ -32,17 +31,11 @@ UNSUBSCRIBE_TEMPLATE = "notifications/unsubscribe.html"
 CHANNELS_TEMPLATE = "notifications/channels.html"
 
 
-def _require_manager_page(request: HttpRequest) -> None:
-    if not request.user.is_manager:
-        raise Http404
-
-
 @require_GET
-@login_required
+@manager_required
 def outbox(request: HttpRequest) -> HttpResponse:
     """Failed notifications with retry, the queue of what is due next and the log; with
     `?person=<id>` only those of one person."""
-    _require_manager_page(request)
     person = None
     if request.GET.get("person", "").isdigit():
         person = get_object_or_404(Person, pk=int(request.GET["person"]))
@@ -51,11 +44,9 @@ def outbox(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@manager_required(actions_forbidden=True)
 def notification_retry(request: HttpRequest, pk: int) -> HttpResponse:
     """Send a failed notification again (a second click changes nothing)."""
-    if not request.user.is_manager:
-        raise PermissionDenied
     notification = get_object_or_404(Notification, pk=pk)
     if services.notification_retry(notification=notification):
         messages.success(request, _("The notification is queued again."))
@@ -68,12 +59,9 @@ def notification_retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@manager_required(actions_forbidden=True)
 def reminder_rules(request: HttpRequest, pk: int) -> HttpResponse:
     """The reminder rules of a rollout, each with its defaults until the manager saves it."""
-    if request.method == "POST" and not request.user.is_manager:
-        raise PermissionDenied
-    _require_manager_page(request)
     from notifications.rules.scan import (
         holiday_state_of,
         reminder_rule_save,
@@ -133,13 +121,10 @@ def reminder_rules(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@manager_required(actions_forbidden=True)
 def department_channels(request: HttpRequest) -> HttpResponse:
     """Each department's Teams/Slack channel for the department-wide summaries (2 queries);
     POST with `department` saves one department's channel."""
-    if request.method == "POST" and not request.user.is_manager:
-        raise PermissionDenied
-    _require_manager_page(request)
     departments = list(Department.objects.order_by("name").only("pk", "name"))
     channels = {c.department_id: c for c in DepartmentChannel.objects.all()}
     posted = request.POST.get("department", "") if request.method == "POST" else ""

@@ -9,7 +9,7 @@ them.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.exports import csv_response
+from core.access import is_manager_or_leadership, manager_required, require_manager
 from guidelines.forms.guidelines import (
     AcknowledgeForm,
     ApproveForm,
@@ -53,19 +54,10 @@ LINK_TEMPLATE = "guidelines/link.html"
 # --- Access helpers ---------------------------------------------------------------------------
 
 
-def _may_read(request: HttpRequest) -> bool:
-    return request.user.is_manager or request.user.is_leadership
-
-
-def _page_for_readers(request: HttpRequest) -> None:
-    if not _may_read(request):
-        raise Http404
-
-
 def _reader_departments(request: HttpRequest) -> list[int] | None:
     """Whose compliance the user may see: everyone's (None) for the manager and leadership,
     their own departments' for a department head; anyone else gets a 404."""
-    if _may_read(request):
+    if is_manager_or_leadership(request.user):
         return None
     if request.user.is_department_head:
         from rollout.selectors.core import departments_led_by
@@ -80,16 +72,6 @@ def _published_for_heads(version: GuidelineVersion, scope: list[int] | None) -> 
     """A department head sees versions once they are in force (or were), not drafts."""
     if scope is not None and version.status not in PUBLISHED_STATUSES:
         raise Http404
-
-
-def _page_for_manager(request: HttpRequest) -> None:
-    if not request.user.is_manager:
-        raise Http404
-
-
-def _action_for_manager(request: HttpRequest) -> None:
-    if not request.user.is_manager:
-        raise PermissionDenied
 
 
 def _version(pk: int, *, detail: bool = False) -> GuidelineVersion:
@@ -126,13 +108,9 @@ def guideline_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@manager_required(actions_forbidden=True)
 def guideline_create(request: HttpRequest) -> HttpResponse:
     """A new guideline with its first version as a draft."""
-    if request.method == "POST":
-        _action_for_manager(request)
-    else:
-        _page_for_manager(request)
     form = GuidelineForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -174,11 +152,10 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@manager_required(actions_forbidden=True)
 def version_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Start the next version of a guideline from the latest text (or open the one in the
     works)."""
-    _action_for_manager(request)
     guideline = get_object_or_404(Guideline, pk=pk)
     version, created = services.version_create(guideline=guideline, by=request.user)
     if created:
@@ -194,13 +171,9 @@ def version_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@manager_required(actions_forbidden=True)
 def version_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit the text of a version in the works."""
-    if request.method == "POST":
-        _action_for_manager(request)
-    else:
-        _page_for_manager(request)
     version = _version(pk)
     if not version.is_editable:
         messages.info(request, _("This version can no longer be changed."))
@@ -230,7 +203,7 @@ def version_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _step(request: HttpRequest, pk: int, step, success: str) -> HttpResponse:
-    _action_for_manager(request)
+    require_manager(request.user, action=True)
     version = _version(pk)
     try:
         step(version=version, by=request.user)
@@ -258,10 +231,9 @@ def version_return(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@manager_required(actions_forbidden=True)
 def version_approve(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the works council's approval."""
-    _action_for_manager(request)
     version = _version(pk)
     form = ApproveForm(request.POST)
     if form.is_valid():
@@ -282,13 +254,9 @@ def version_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@manager_required(actions_forbidden=True)
 def version_publish(request: HttpRequest, pk: int) -> HttpResponse:
     """Publish an approved version: everyone in scope is asked to acknowledge it by email."""
-    if request.method == "POST":
-        _action_for_manager(request)
-    else:
-        _page_for_manager(request)
     version = _version(pk)
     if version.status != VersionStatus.APPROVED:
         if request.method == "POST" and version.status == VersionStatus.PUBLISHED:
@@ -326,10 +294,9 @@ def version_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@manager_required(actions_forbidden=True)
 def question_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a comprehension question."""
-    _action_for_manager(request)
     version = _version(pk)
     form = QuestionForm(request.POST)
     if form.is_valid():
@@ -356,9 +323,8 @@ def question_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@manager_required(actions_forbidden=True)
 def question_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    _action_for_manager(request)
     question = get_object_or_404(ComprehensionQuestion.objects.select_related("version"), pk=pk)
     try:
         services.question_delete(question=question, by=request.user)
@@ -477,13 +443,9 @@ def compliance_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@manager_required(actions_forbidden=True)
 def on_behalf(request: HttpRequest, pk: int) -> HttpResponse:
     """Record someone's acknowledgment on their behalf (paper form), with a reason."""
-    if request.method == "POST":
-        _action_for_manager(request)
-    else:
-        _page_for_manager(request)
     ack_request = get_object_or_404(
         AcknowledgmentRequest.objects.select_related("version__guideline", "person__department"),
         pk=pk,

@@ -13,6 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.access import require_manager
 from guidelines.forms.trainings import (
     AnswerForm,
     CancelForm,
@@ -33,18 +34,13 @@ TEMPLATES = "guidelines/trainings"
 # --- Access helpers: check permission and load; deny with 404 -------------------------------
 
 
-def _require_manager(request: HttpRequest) -> None:
-    if not request.user.is_manager:
-        raise Http404
-
-
 def _rollout_for_manager(request: HttpRequest, pk: int) -> Rollout:
-    _require_manager(request)
+    require_manager(request.user)
     return get_object_or_404(Rollout, pk=pk)
 
 
 def _session_for_manager(request: HttpRequest, pk: int) -> TrainingSession:
-    _require_manager(request)
+    require_manager(request.user)
     try:
         return selectors.session_for_page(queryset=TrainingSession.objects.all(), pk=pk)
     except TrainingSession.DoesNotExist:

@@ -12,12 +12,13 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.access import require_manager
 from rollout.models import (
     ContentDelivery,
     ContentWorkflow,
@@ -80,11 +81,6 @@ def leads_department(user: User, department: Department) -> bool:
     return person.pk in (department.head_id, department.deputy_id)
 
 
-def _require_manager(by: User) -> None:
-    if not by.is_manager:
-        raise PermissionDenied
-
-
 # --- Creating and editing --------------------------------------------------------------------
 
 
@@ -102,7 +98,7 @@ def workflow_create(
     *, department: Department, title: str, terms: Terms, by: User
 ) -> ContentWorkflow:
     """A new workflow with its first revision as a draft."""
-    _require_manager(by)
+    require_manager(by, action=True)
     with transaction.atomic():
         workflow = ContentWorkflow(department=department, title=title.strip(), created_by=by)
         workflow.full_clean()
@@ -136,7 +132,7 @@ def workflow_edit(*, workflow: ContentWorkflow, terms: Terms, by: User) -> Workf
     """Change the terms. A draft is edited in place; a confirmed workflow or one with changes
     requested gets a new draft revision (the confirmed one stays in force). A revision waiting
     for the head's answer cannot be changed."""
-    _require_manager(by)
+    require_manager(by, action=True)
     with transaction.atomic():
         locked = _lock(workflow)
         latest = WorkflowRevision.objects.select_for_update().get(pk=locked.latest_revision_id)
@@ -207,7 +203,7 @@ def workflow_propose(*, workflow: ContentWorkflow, by: User) -> WorkflowRevision
     from notifications.services import notification_queue
     from rollout.notices import WORKFLOW_PROPOSED
 
-    _require_manager(by)
+    require_manager(by, action=True)
     with transaction.atomic():
         locked = _lock(workflow)
         department = Department.objects.select_related("head", "deputy").get(
@@ -272,8 +268,7 @@ def _decide(
         )
         on_behalf_of = None
         if not leads_department(by, department):
-            if not by.is_manager:
-                raise PermissionDenied
+            require_manager(by, action=True)
             reason = (on_behalf_reason or "").strip()
             if not reason:
                 raise ValidationError(

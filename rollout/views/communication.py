@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRefresh, reswap, retarget
 
+from core.access import require_manager, require_manager_or_leadership
 from rollout.forms.communication import (
     CommunicationFilterForm,
     CommunicationItemForm,
@@ -43,14 +44,12 @@ def _rollout_for_viewer(request: HttpRequest, pk: int) -> Rollout:
 
 
 def _rollout_for_manager(request: HttpRequest, pk: int) -> Rollout:
-    if not request.user.is_manager:
-        raise Http404
+    require_manager(request.user)
     return get_object_or_404(Rollout, pk=pk)
 
 
 def _item_for_viewer(request: HttpRequest, pk: int) -> CommunicationItem:
-    if not (request.user.is_manager or request.user.is_leadership):
-        raise Http404
+    require_manager_or_leadership(request.user)
     try:
         return selectors.communication_item_detail(pk=pk)
     except CommunicationItem.DoesNotExist:
@@ -58,14 +57,12 @@ def _item_for_viewer(request: HttpRequest, pk: int) -> CommunicationItem:
 
 
 def _item_for_manager(request: HttpRequest, pk: int) -> CommunicationItem:
-    if not request.user.is_manager:
-        raise Http404
+    require_manager(request.user)
     return _item_for_viewer(request, pk)
 
 
 def _story_for_manager(request: HttpRequest, pk: int) -> SuccessStory:
-    if not request.user.is_manager:
-        raise Http404
+    require_manager(request.user)
     return get_object_or_404(SuccessStory.objects.select_related("rollout", "department"), pk=pk)
 
 

@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap
 
+from core.access import manager_or_leadership_required, manager_required, require_manager
 from core.health import health_report
 from core.mailbox import mailbox_enabled, mailbox_get, mailbox_list
 from rollout import selectors, services
@@ -31,11 +32,6 @@ from rollout.services.plan import rollout_template_plan
 # --- Access helpers: check permission and load with the right joins; deny with 404 -------
 
 
-def _require_manager(request: HttpRequest) -> None:
-    if not request.user.is_manager:
-        raise Http404
-
-
 def _rollout_for_viewer(request: HttpRequest, pk: int) -> Rollout:
     rollout = rollout_visible_cached(user=request.user, pk=pk, request=request)
     if rollout is None:
@@ -44,7 +40,7 @@ def _rollout_for_viewer(request: HttpRequest, pk: int) -> Rollout:
 
 
 def _activity_for_manager(request: HttpRequest, pk: int) -> Activity:
-    _require_manager(request)
+    require_manager(request.user)
     return get_object_or_404(Activity.objects.select_related("phase"), pk=pk)
 
 
@@ -68,10 +64,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@login_required
+@manager_or_leadership_required
 def rollout_list(request: HttpRequest) -> HttpResponse:
-    if not (request.user.is_manager or request.user.is_leadership):
-        raise Http404
     rollouts = selectors.rollout_list(user=request.user)
     return render(request, "rollout/rollout_list.html", {"rollouts": rollouts})
 
@@ -101,9 +95,8 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@manager_required
 def rollout_create(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
     form = RolloutForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -188,18 +181,16 @@ def me(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@login_required
+@manager_required
 def mailbox(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
     if not mailbox_enabled():
         raise Http404
     return render(request, "rollout/mailbox.html", {"mails": mailbox_list()})
 
 
 @require_GET
-@login_required
+@manager_required
 def mailbox_message(request: HttpRequest, key: str) -> HttpResponse:
-    _require_manager(request)
     if not mailbox_enabled():
         raise Http404
     mail = mailbox_get(key)

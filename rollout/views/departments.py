@@ -4,7 +4,7 @@ import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.access import manager_required, require_manager
 from core.exports import csv_response
 from rollout import selectors
 from rollout.forms.departments import (
@@ -35,11 +36,6 @@ from rollout.services.people_import import (
 # --- Access helpers: check permission and load with the right joins; deny with 404 -------
 
 
-def _require_manager(request: HttpRequest) -> None:
-    if not request.user.is_manager:
-        raise Http404
-
-
 def _department_for_viewer(request: HttpRequest, pk: int) -> Department:
     """The manager sees every department; a head or deputy only their own."""
     user = request.user
@@ -51,12 +47,12 @@ def _department_for_viewer(request: HttpRequest, pk: int) -> Department:
 
 
 def _department_for_manager(request: HttpRequest, pk: int) -> Department:
-    _require_manager(request)
+    require_manager(request.user)
     return get_object_or_404(Department.objects.select_related("head", "deputy", "parent"), pk=pk)
 
 
 def _import_for_manager(request: HttpRequest, pk: int) -> PeopleImport:
-    _require_manager(request)
+    require_manager(request.user)
     return get_object_or_404(PeopleImport.objects.select_related("uploaded_by"), pk=pk)
 
 
@@ -64,9 +60,8 @@ def _import_for_manager(request: HttpRequest, pk: int) -> PeopleImport:
 
 
 @require_GET
-@login_required
+@manager_required
 def department_list(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
     form = DepartmentFilterForm(request.GET or None)
     name = form.cleaned_data["q"] if form.is_valid() else ""
     return render(
@@ -144,10 +139,9 @@ def department_leadership(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@manager_required
 def people_import(request: HttpRequest) -> HttpResponse:
     """Upload an HR export; it is read and shown as a preview, nothing is written yet."""
-    _require_manager(request)
     form = (
         PeopleImportForm(request.POST, request.FILES)
         if request.method == "POST"
@@ -245,12 +239,11 @@ def people_import_discard_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@login_required
+@manager_required
 def people_export(request: HttpRequest) -> StreamingHttpResponse:
     """The directory as CSV in the export dialect (core.exports) with the import's column
     titles in the user's language, so it imports back unchanged. Streamed, so a large company
     does not fill the memory."""
-    _require_manager(request)
     return csv_response(
         department_selectors.people_export_rows(),
         filename=f"people-{timezone.localdate():%Y-%m-%d}.csv",

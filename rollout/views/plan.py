@@ -25,6 +25,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.access import manager_required, require_manager, require_manager_or_leadership
 from rollout import services
 from rollout.forms import ActivityStatusForm
 from rollout.forms.plan import (
@@ -58,11 +59,6 @@ ACTIVITY_PAGE = "rollout/plan/activity.html"
 # --- Access helpers: check permission and load with the right joins; deny with 404 -------
 
 
-def _require_manager(request: HttpRequest) -> None:
-    if not request.user.is_manager:
-        raise Http404
-
-
 def _rollout_for_viewer(request: HttpRequest, pk: int) -> Rollout:
     """The manager and leadership see every rollout's plan; nobody else sees any."""
     rollout = rollout_visible_cached(user=request.user, pk=pk, request=request)
@@ -72,28 +68,27 @@ def _rollout_for_viewer(request: HttpRequest, pk: int) -> Rollout:
 
 
 def _rollout_for_manager(request: HttpRequest, pk: int) -> Rollout:
-    _require_manager(request)
+    require_manager(request.user)
     return get_object_or_404(Rollout, pk=pk)
 
 
 def _phase_for_viewer(request: HttpRequest, pk: int) -> Phase:
-    if not (request.user.is_manager or request.user.is_leadership):
-        raise Http404
+    require_manager_or_leadership(request.user)
     return get_object_or_404(Phase.objects.select_related("rollout"), pk=pk)
 
 
 def _phase_for_manager(request: HttpRequest, pk: int) -> Phase:
-    _require_manager(request)
+    require_manager(request.user)
     return get_object_or_404(Phase.objects.select_related("rollout"), pk=pk)
 
 
 def _activity_for_manager(request: HttpRequest, pk: int) -> Activity:
-    _require_manager(request)
+    require_manager(request.user)
     return get_object_or_404(Activity.objects.select_related("phase__rollout", "owner"), pk=pk)
 
 
 def _criterion_for_manager(request: HttpRequest, pk: int) -> GateCriterion:
-    _require_manager(request)
+    require_manager(request.user)
     return get_object_or_404(GateCriterion.objects.select_related("phase__rollout"), pk=pk)
 
 
@@ -443,11 +438,10 @@ def activity_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@manager_required
 def activity_remove(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation (a row for htmx, a page without); POST removes. Removing
     what is already gone just returns to the board."""
-    _require_manager(request)
     activity = Activity.objects.select_related("phase__rollout", "owner").filter(pk=pk).first()
     if activity is None:
         if request.method == "POST":

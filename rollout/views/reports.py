@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
+from core.access import manager_or_leadership_required, require_manager_or_leadership
 from rollout.forms.reports import ReportForm
 from core.exports import csv_response
 from rollout.models import Report, ReportStatus, Rollout
@@ -21,16 +22,12 @@ LIST_TEMPLATE = "rollout/reports/list.html"
 
 
 def _rollout_for_reader(request: HttpRequest, pk: int) -> Rollout:
-    user = request.user
-    if not (user.is_manager or user.is_leadership):
-        raise Http404
-    return get_object_or_404(rollouts_visible_to(user=user), pk=pk)
+    require_manager_or_leadership(request.user)
+    return get_object_or_404(rollouts_visible_to(user=request.user), pk=pk)
 
 
 def _report_for_reader(request: HttpRequest, pk: int) -> Report:
-    user = request.user
-    if not (user.is_manager or user.is_leadership):
-        raise Http404
+    require_manager_or_leadership(request.user)
     report = selectors.report_for(queryset=Report.objects.all(), pk=pk)
     if report is None:
         raise Http404
@@ -56,11 +53,9 @@ def report_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@manager_or_leadership_required(actions_forbidden=True)
 def report_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    if not (user.is_manager or user.is_leadership):
-        return HttpResponse(status=403)
     rollout = get_object_or_404(rollouts_visible_to(user=user), pk=pk)
     form = ReportForm(request.POST)
     if not form.is_valid():  # only a tampered form gets here: show the page with the message

@@ -14,6 +14,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.access import require_manager
 from rollout import services
 from rollout.forms.stakeholders import (
     AttitudeForm,
@@ -35,13 +36,8 @@ ADD_TEMPLATE = "rollout/stakeholders/add.html"
 # --- Access helpers: check permission and load; deny with 404 -------------------------------
 
 
-def _require_manager(request: HttpRequest) -> None:
-    if not request.user.is_manager:
-        raise Http404
-
-
 def _rollout_for_manager(request: HttpRequest, pk: int) -> Rollout:
-    _require_manager(request)
+    require_manager(request.user)
     rollout = rollout_visible_cached(user=request.user, pk=pk, request=request)
     if rollout is None:
         raise Http404
@@ -51,7 +47,7 @@ def _rollout_for_manager(request: HttpRequest, pk: int) -> Rollout:
 def _stakeholder_for_manager(request: HttpRequest, pk: int, *, card: bool = False) -> Stakeholder:
     """The stakeholder with person, department and rollout (1 query), or with everything the
     card shows (`card=True`, 3 queries)."""
-    _require_manager(request)
+    require_manager(request.user)
     if card:
         try:
             return selectors.stakeholder_for_card(queryset=Stakeholder.objects.all(), pk=pk)

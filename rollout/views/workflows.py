@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.access import manager_required, require_manager
 from rollout.forms.workflows import (
     ChangesForm,
     DecisionForm,
@@ -42,11 +43,6 @@ MINE_TEMPLATE = "rollout/workflows/my_department.html"
 # --- Access helpers -------------------------------------------------------------------------
 
 
-def _require_manager(request: HttpRequest) -> None:
-    if not request.user.is_manager:
-        raise Http404
-
-
 def _workflow_for_viewer(request: HttpRequest, pk: int) -> ContentWorkflow:
     """The manager sees every workflow, a head or deputy their departments'; else 404."""
     queryset = selectors.workflows_visible_to(user=request.user).select_related(
@@ -56,8 +52,7 @@ def _workflow_for_viewer(request: HttpRequest, pk: int) -> ContentWorkflow:
 
 
 def _workflow_for_manager_action(request: HttpRequest, pk: int) -> ContentWorkflow:
-    if not request.user.is_manager:
-        raise PermissionDenied
+    require_manager(request.user, action=True)
     return get_object_or_404(
         ContentWorkflow.objects.select_related("department", "latest_revision"), pk=pk
     )
@@ -89,9 +84,8 @@ def _safe_next(request: HttpRequest, candidate: str | None, default: str) -> str
 
 
 @require_GET
-@login_required
+@manager_required
 def workflow_list(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
     departments = Department.objects.only("id", "name").order_by("name")
     return render(
         request,
@@ -101,9 +95,8 @@ def workflow_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@manager_required
 def workflow_create(request: HttpRequest) -> HttpResponse:
-    _require_manager(request)
     raw = request.POST.get("department") or request.GET.get("department") or ""
     department = get_object_or_404(Department, pk=int(raw) if raw.isdigit() else 0)
     form = WorkflowForm(request.POST or None, creating=True, department=department)
@@ -132,10 +125,9 @@ def workflow_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@login_required
+@manager_required
 def workflow_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit the draft, or start a new revision of a confirmed workflow (or one sent back)."""
-    _require_manager(request)
     workflow = get_object_or_404(
         ContentWorkflow.objects.select_related("department", "latest_revision"), pk=pk
     )
@@ -373,10 +365,8 @@ def delivery_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@manager_required(actions_forbidden=True)
 def delivery_delivered(request: HttpRequest, pk: int) -> HttpResponse:
-    if not request.user.is_manager:
-        raise PermissionDenied
     delivery = get_object_or_404(ContentDelivery, pk=pk)
     form = DeliveredForm(request.POST)
     delivered_at = form.cleaned_data["delivered_at"] if form.is_valid() else None
