@@ -1,7 +1,11 @@
 """The local mailbox: where mail goes when no SMTP server is configured.
 
 Each message is stored as one `.eml` file under `var/mailbox/`; the manager reads them in the
-browser (Demo mailbox), so that a newcomer can follow every emailed link.
+browser (Demo mailbox), so that a newcomer can follow every emailed link. Only in the demo and
+development set-up (settings.DEMO_MAILBOX, refused with DEBUG off); and even there a message
+addressed to someone else is shown without its personal links (sign-in, password reset,
+acknowledgment, RSVP, supplier, feedback, unsubscribe): whoever reads the mailbox must not
+become that person.
 """
 
 import email
@@ -11,15 +15,20 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage as ParsedMessage
-from email.utils import parsedate_to_datetime
+from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import EmailMessage
+from django.urls import Resolver404, resolve
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 _NAME = re.compile(r"^[0-9]{8}T[0-9]{12}-[0-9a-f]{32}\.eml$")
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
+_URL_TRAILING = ".,;:!?)]}'\""
 
 
 def mailbox_enabled() -> bool:
@@ -55,8 +64,11 @@ class StoredMail:
     sender: str
     to: str
     date: datetime | None
+    recipients: tuple[str, ...] = ()
     text: str = ""
     html: str = ""
+    # True when personal links were taken out because the message is someone else's.
+    redacted: bool = False
 
 
 def _read(path: Path, *, with_body: bool) -> StoredMail:
@@ -72,6 +84,13 @@ def _read(path: Path, *, with_body: bool) -> StoredMail:
         sender=str(parsed["From"] or ""),
         to=str(parsed["To"] or ""),
         date=date,
+        recipients=tuple(
+            address.strip().lower()
+            for _name, address in getaddresses(
+                [str(value) for value in (*parsed.get_all("To", []), *parsed.get_all("Cc", []))]
+            )
+            if address.strip()
+        ),
     )
     if with_body:
         text_part = parsed.get_body(preferencelist=("plain",))
@@ -98,3 +117,65 @@ def mailbox_get(key: str) -> StoredMail | None:
     if not path.is_file():
         return None
     return _read(path, with_body=True)
+
+
+# --- Reading someone else's mail ---------------------------------------------------------
+
+
+def mail_is_for(mail: StoredMail, *, email: str) -> bool:
+    """Whether the message is addressed to this reader alone (To and Cc)."""
+    reader = (email or "").strip().lower()
+    return bool(reader) and bool(mail.recipients) and set(mail.recipients) == {reader}
+
+
+def _is_plain_link(url: str) -> bool:
+    """A link anyone may follow: a page of this site addressed by numbers only (a workflow, a
+    guideline), without a query. Everything else may carry a personal token."""
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    if parts.query or parts.fragment:
+        return False
+    site = urlsplit(settings.SITE_URL)
+    if parts.netloc.lower() != site.netloc.lower():
+        return False
+    path = parts.path or "/"
+    prefix = site.path.rstrip("/")
+    if prefix:
+        if not path.startswith(f"{prefix}/"):
+            return False
+        path = path[len(prefix) :]
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    return not match.args and all(isinstance(value, int) for value in match.kwargs.values())
+
+
+def redact_personal_links(text: str) -> tuple[str, int]:
+    """The text with every link that may carry a personal token replaced by a notice; and how
+    many were replaced."""
+    hidden = 0
+    notice = _("[personal link hidden]")
+
+    def replace(found: re.Match[str]) -> str:
+        nonlocal hidden
+        url = found.group(0)
+        tail = ""
+        while url and url[-1] in _URL_TRAILING:
+            url, tail = url[:-1], url[-1] + tail
+        if _is_plain_link(url):
+            return found.group(0)
+        hidden += 1
+        return notice + tail
+
+    return _URL.sub(replace, text), hidden
+
+
+def mail_for_reader(mail: StoredMail, *, email: str) -> StoredMail:
+    """The message as this reader may see it: in full when it is addressed to them, otherwise
+    without its personal links (and without its HTML part, which would repeat them)."""
+    if mail_is_for(mail, email=email):
+        return mail
+    mail.text = redact_personal_links(mail.text)[0]
+    mail.html = ""
+    mail.redacted = True
+    return mail

@@ -11,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.access import manager_required
+from core.http import private_no_store
 from notifications import selectors, services
 from notifications.emails import unsubscribe_target
 from notifications.forms import DepartmentChannelForm, ReminderRuleForm, ReminderSettingsForm
@@ -149,6 +150,7 @@ def department_channels(request: HttpRequest) -> HttpResponse:
     return render(request, CHANNELS_TEMPLATE, {"rows": rows}, status=status)
 
 
+@private_no_store
 @csrf_exempt  # RFC 8058 one-click: mail programs POST without a session or CSRF token
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:

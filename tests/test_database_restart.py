@@ -163,6 +163,7 @@ def test_postgres_restart_fails_cleanly_and_recovers_without_restarting(tmp_path
             "DEBUG": "false",
             "SECRET_KEY": "restart-test-" + "k" * 50,
             "ALLOWED_HOSTS": "127.0.0.1",
+            "EMAIL_URL": "console://",
             "HTTPS": "false",
             "BEHIND_PROXY": "false",
             "DATABASE_URL": cluster.url,

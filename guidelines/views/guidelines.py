@@ -17,8 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.exports import csv_response
 from core.access import is_manager_or_leadership, manager_required, require_manager
+from core.exports import csv_response
+from core.http import private_no_store
 from guidelines.forms.guidelines import (
     AcknowledgeForm,
     ApproveForm,
@@ -399,6 +400,7 @@ def compliance(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@private_no_store
 @require_GET
 @login_required
 def compliance_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
@@ -531,6 +533,7 @@ def _link_page(request: HttpRequest, state: str, *, status: int, **context) -> H
     return render(request, LINK_TEMPLATE, {"state": state, **context}, status=status)
 
 
+@private_no_store
 @require_http_methods(["GET", "POST"])
 def acknowledge(request: HttpRequest, token: str) -> HttpResponse:
     """The page behind the personal link in the email. No password: the signed link is the
@@ -586,6 +589,7 @@ def _current_request(ack_request: AcknowledgmentRequest) -> AcknowledgmentReques
     )
 
 
+@private_no_store
 @require_POST
 def acknowledge_resend(request: HttpRequest, token: str) -> HttpResponse:
     """From an expired link: email a fresh one (for the version in force) to the person's own

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.access import require_manager
+from core.http import private_no_store
 from guidelines.forms.trainings import (
     AnswerForm,
     CancelForm,
@@ -363,6 +364,7 @@ def _expired(request: HttpRequest, token: str, invitation_id: int) -> HttpRespon
     )
 
 
+@private_no_store
 @require_http_methods(["GET", "POST"])
 def training_rsvp(request: HttpRequest, token: str) -> HttpResponse:
     """Answer an invitation. GET only shows the question (mail scanners open links), the
@@ -409,6 +411,7 @@ def training_rsvp(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@private_no_store
 @require_POST
 def training_rsvp_renew(request: HttpRequest, token: str) -> HttpResponse:
     """From an expired link: send the invitation again with fresh links."""
@@ -428,6 +431,7 @@ def training_rsvp_renew(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, f"{TEMPLATES}/link_sent.html", {"invitation": invitation})
 
 
+@private_no_store
 @require_http_methods(["GET", "POST"])
 def training_feedback(request: HttpRequest, token: str) -> HttpResponse:
     """Feedback from an attendee: a rating from 1 to 5 and a comment, once."""

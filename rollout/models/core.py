@@ -41,7 +41,7 @@ class UserManager(BaseUserManager["User"]):
     def _create(self, email: str, password: str | None, **fields: object) -> "User":
         if not email:
             raise ValueError("An email address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=self.model.normalized_email(email), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -96,7 +96,16 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self) -> None:
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        self.email = self.normalized_email(self.email)
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        """The login is stored trimmed and in lower case, however it was typed."""
+        self.email = self.normalized_email(self.email)
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def normalized_email(cls, email: str | None) -> str:
+        return cls.objects.normalize_email((email or "").strip()).lower()
 
     def get_full_name(self) -> str:
         return self.full_name

@@ -40,7 +40,12 @@ def user_create(
 ) -> User:
     """Create a user with roles; link them to the directory entry with the same email."""
     with transaction.atomic():
-        user = User(email=email, full_name=full_name, language=language, is_staff=is_staff)
+        user = User(
+            email=User.normalized_email(email),
+            full_name=full_name,
+            language=language,
+            is_staff=is_staff,
+        )
         user.full_clean(exclude=["password"])
         if password:
             user.set_password(password)

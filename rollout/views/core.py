@@ -18,7 +18,8 @@ from django_htmx.http import reswap
 
 from core.access import manager_or_leadership_required, manager_required, require_manager
 from core.health import health_report
-from core.mailbox import mailbox_enabled, mailbox_get, mailbox_list
+from core.http import private_no_store
+from core.mailbox import mail_for_reader, mailbox_enabled, mailbox_get, mailbox_list
 from rollout import selectors, services
 from rollout.forms import TEMPLATE_EMPTY, ActivityStatusForm, RolloutForm
 from rollout.lewin import LEWIN_TEMPLATE
@@ -180,6 +181,7 @@ def me(request: HttpRequest) -> HttpResponse:
 # --- Demo mailbox --------------------------------------------------------------------------
 
 
+@private_no_store
 @require_GET
 @manager_required
 def mailbox(request: HttpRequest) -> HttpResponse:
@@ -188,14 +190,17 @@ def mailbox(request: HttpRequest) -> HttpResponse:
     return render(request, "rollout/mailbox.html", {"mails": mailbox_list()})
 
 
+@private_no_store
 @require_GET
 @manager_required
 def mailbox_message(request: HttpRequest, key: str) -> HttpResponse:
+    """One message; personal links in someone else's mail are hidden (core.mailbox)."""
     if not mailbox_enabled():
         raise Http404
     mail = mailbox_get(key)
     if mail is None:
         raise Http404
+    mail = mail_for_reader(mail, email=request.user.email)
     return render(request, "rollout/mailbox_message.html", {"mail": mail})
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.access import manager_required, require_manager
 from core.exports import csv_response
 from rollout import selectors
+from core.http import private_no_store
 from rollout.forms.departments import (
     DepartmentFilterForm,
     DepartmentLeadershipForm,
@@ -264,3 +265,4 @@ urlpatterns = [
     ),
     path("people/export.csv", people_export, name="people_export"),
 ]
+@private_no_store

@@ -12,6 +12,8 @@ from django_htmx.http import reswap, retarget
 
 from core.access import manager_or_leadership_required, require_manager_or_leadership
 from rollout.forms.reports import ReportForm
+from core.http import private_no_store
+from rollout.forms.reports import ReportForm
 from core.exports import csv_response
 from rollout.models import Report, ReportStatus, Rollout
 from rollout.selectors import reports as selectors
@@ -81,6 +83,7 @@ def report_status(request: HttpRequest, pk: int) -> HttpResponse:
         request, f"{LIST_TEMPLATE}#report-row", {"report": report, "rollout": report.rollout}
     )
 
+@private_no_store
 
 @require_GET
 @login_required
@@ -95,6 +98,7 @@ def report_download(request: HttpRequest, pk: int) -> FileResponse:
         content_type="application/pdf",
     )
 
+@private_no_store
 
 @require_GET
 @login_required

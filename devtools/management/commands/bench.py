@@ -330,6 +330,8 @@ class Command(BaseCommand):
             DEBUG="false",
             SECRET_KEY=BENCH_SECRET_KEY,
             ALLOWED_HOSTS="127.0.0.1",
+            # Production refuses to start without a mail server; the benchmark sends no mail.
+            EMAIL_URL="dummy://",
             HTTPS="false",
             BEHIND_PROXY="false",
             STATIC_ROOT=str(bench_dir / "static"),
