@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.access import manager_required, require_manager
 from core.exports import csv_response
-from rollout import selectors
 from core.http import private_no_store
+from rollout import selectors
 from rollout.forms.departments import (
     DepartmentFilterForm,
     DepartmentLeadershipForm,
@@ -239,6 +239,7 @@ def people_import_discard_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("rollout:people_import")
 
 
+@private_no_store
 @require_GET
 @manager_required
 def people_export(request: HttpRequest) -> StreamingHttpResponse:
@@ -265,4 +266,3 @@ urlpatterns = [
     ),
     path("people/export.csv", people_export, name="people_export"),
 ]
-@private_no_store
