@@ -11,7 +11,6 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
 from core.access import manager_or_leadership_required, require_manager_or_leadership
-from rollout.forms.reports import ReportForm
 from core.http import private_no_store
 from rollout.forms.reports import ReportForm
 from core.exports import csv_response
@@ -83,8 +82,8 @@ def report_status(request: HttpRequest, pk: int) -> HttpResponse:
         request, f"{LIST_TEMPLATE}#report-row", {"report": report, "rollout": report.rollout}
     )
 
-@private_no_store
 
+@private_no_store
 @require_GET
 @login_required
 def report_download(request: HttpRequest, pk: int) -> FileResponse:
@@ -98,8 +97,8 @@ def report_download(request: HttpRequest, pk: int) -> FileResponse:
         content_type="application/pdf",
     )
 
-@private_no_store
 
+@private_no_store
 @require_GET
 @login_required
 def report_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
