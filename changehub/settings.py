@@ -411,7 +411,8 @@ CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
 CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT
 # The worker's broker socket waits this long (it must exceed kombu's 1 s BRPOP poll).
 WORKER_BROKER_SOCKET_TIMEOUT = 1.5
-# After the broker refused a task, this process does not try again for this long (core/queue.py).
+# After the broker refused a task, this process does not try again for this long (core/queue.py;
+# NOTIFY_BROKER_PAUSE_SECONDS is its former name).
 BROKER_PAUSE_SECONDS = env_int("BROKER_PAUSE_SECONDS", env_int("NOTIFY_BROKER_PAUSE_SECONDS", 15))
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "default")
 CELERY_TIMEZONE = TIME_ZONE
@@ -451,8 +452,6 @@ NOTIFY_SEND_LEASE_SECONDS = env_int("NOTIFY_SEND_LEASE_SECONDS", 30)
 NOTIFY_FANOUT_BATCH = env_int("NOTIFY_FANOUT_BATCH", 500)
 NOTIFY_FANOUT_LEASE_SECONDS = env_int("NOTIFY_FANOUT_LEASE_SECONDS", 30)
 NOTIFY_FANOUT_MAX_ATTEMPTS = env_int("NOTIFY_FANOUT_MAX_ATTEMPTS", 5)
-# After the broker refused a task, web requests do not try it again for this long.
-NOTIFY_BROKER_PAUSE_SECONDS = env_int("NOTIFY_BROKER_PAUSE_SECONDS", 15)
 # Respecting the person: mails (except immediate kinds such as a password reset) go out only
 # between these hours of the recipient's time zone, not on weekends and not on the public
 # holidays of NOTIFY_HOLIDAY_STATE (German federal state code: BW BY BE BB HB HH HE MV NI NW RP

@@ -93,6 +93,32 @@ def test_redis_persists_queued_tasks_and_never_evicts_them():
     assert re.search(r"--maxmemory-policy\s+noeviction\b", command)
 
 
+def test_the_cache_has_its_own_bounded_redis_that_evicts_and_the_broker_never_does():
+    services = _services()
+    cache = _words(services["cache"].get("command"))
+    assert re.search(r"--maxmemory\s+\d+mb\b", cache)
+    assert re.search(r"--maxmemory-policy\s+allkeys-lru\b", cache)
+    broker = _words(services["redis"].get("command"))
+    assert "--maxmemory-policy noeviction" in broker
+    for name in LONG_RUNNING_APP_SERVICES:
+        environment = services[name]["environment"]
+        assert environment["REDIS_URL"].startswith("redis://redis:")
+        assert environment["CACHE_REDIS_URL"].startswith("redis://cache:")
+        # The site works without its cache: the app services do not wait for it to be healthy.
+        assert services[name]["depends_on"]["cache"]["condition"] == "service_started"
+    assert "redis-cli ping" in _words(services["cache"]["healthcheck"]["test"])
+
+
+def test_the_web_healthcheck_waits_longer_than_health_takes():
+    from core.health import PROBE_SECONDS
+
+    healthcheck = _services()["web"]["healthcheck"]
+    client_timeout = float(re.search(r"timeout=(\d+)", _words(healthcheck["test"])).group(1))
+    docker_timeout = float(healthcheck["timeout"].rstrip("s"))
+    # /health/ answers within its probes' budget plus the database's answer.
+    assert PROBE_SECONDS + 1 < client_timeout < docker_timeout
+
+
 def test_postgres_and_redis_report_their_health():
     services = _services()
     assert "pg_isready" in _words(services["postgres"]["healthcheck"]["test"])

@@ -48,7 +48,7 @@ class Rig:
             "NOTIFY_MAX_ATTEMPTS": "10",
             "NOTIFY_DISPATCH_SECONDS": "1",
             "NOTIFY_SCAN_SECONDS": "3600",
-            "NOTIFY_BROKER_PAUSE_SECONDS": "1",
+            "BROKER_PAUSE_SECONDS": "1",
             "HEARTBEAT_SECONDS": "3600",
             **env,
         }
