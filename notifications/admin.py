@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from notifications.forms import DepartmentChannelAdminForm
 from notifications.models import (
     DepartmentChannel,
     Notification,
@@ -32,6 +33,7 @@ class UnsubscriptionAdmin(admin.ModelAdmin):
 
 @admin.register(DepartmentChannel)
 class DepartmentChannelAdmin(admin.ModelAdmin):
+    form = DepartmentChannelAdminForm
     list_display = ["department", "kind", "enabled", "updated_at"]
     list_filter = ["kind", "enabled"]
 

@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.outbound import OutboundError, check_url
 from notifications.models import DepartmentChannel, FederalState, ReminderRule
 
 
@@ -27,10 +28,24 @@ class DepartmentChannelForm(forms.ModelForm):
         }
 
     def clean_url(self) -> str:
+        """Only an https:// address on the public internet (http:// too in development):
+        the host name is resolved now and every address it has must be public. The worker
+        checks again before each post (core.outbound)."""
         url = self.cleaned_data["url"]
         if not url.startswith("https://") and not settings.DEBUG:
             raise forms.ValidationError(_("Use an https:// address."))
+        try:
+            check_url(url, allow_http=settings.DEBUG)
+        except OutboundError as error:
+            raise forms.ValidationError(error.public_message) from error
         return url
+
+
+class DepartmentChannelAdminForm(DepartmentChannelForm):
+    """The same check of the address in the admin."""
+
+    class Meta(DepartmentChannelForm.Meta):
+        fields = ["department", "kind", "url", "enabled"]
 
 
 class ReminderSettingsForm(forms.Form):

@@ -3,8 +3,6 @@ summaries. Each post is an outbox row (channel "webhook") like a mail: queued on
 department and day, sent by the worker with the same retries, visible in the log."""
 
 import datetime
-import json
-import urllib.request
 from collections import Counter
 
 from django.conf import settings
@@ -14,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.outbound import OutboundError, post_json
 from notifications.emails import NotificationObsolete
 from notifications.kinds import NotificationKind, get_kind, register
 from notifications.models import (
@@ -73,18 +72,21 @@ def webhook_payload(notification: Notification) -> tuple[str, dict]:
 
 
 def webhook_post(payload: tuple[str, dict]) -> None:
+    """Post to the channel's address: only to the public internet, re-checked now and
+    connected to the address checked, no redirects (core.outbound). A failure raises an
+    OutboundError whose `public_message` is all the outbox shows."""
     url, body = payload
-    if not url.startswith(("https://", "http://")):
-        raise ValueError("A webhook address must be http(s).")
-    request = urllib.request.Request(  # noqa: S310 (scheme checked above)
-        url,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=settings.NOTIFY_WEBHOOK_TIMEOUT) as response:  # noqa: S310
-        if response.status >= 300:
-            raise OSError(f"Webhook answered {response.status}.")
+    post_json(url, body, timeout=settings.NOTIFY_WEBHOOK_TIMEOUT)
+
+
+def failure_text(error: Exception, language: str) -> str:
+    """What the outbox records and shows for a failed send: for a chat post only the short
+    text of core.outbound in the row's language (never why a connection failed, which would
+    tell whether a port is open), for anything else the error itself."""
+    if isinstance(error, OutboundError):
+        with translation.override(language or settings.LANGUAGE_CODE):
+            return str(error.public_message)
+    return f"{type(error).__name__}: {error}"[:2000]
 
 
 def department_summaries_queue(*, day: datetime.date | None = None) -> int:

@@ -136,7 +136,7 @@ def _claim_for_sending(pks: list[int]) -> set[int]:
 
 def _record_failure(notification: Notification, error: Exception) -> None:
     attempts = notification.attempts
-    message = f"{type(error).__name__}: {error}"[:2000]
+    message = webhooks.failure_text(error, notification.language)
     if attempts >= settings.NOTIFY_MAX_ATTEMPTS:
         update = {"state": NotificationState.FAILED, "last_error": message, "claimed_at": None}
     else:

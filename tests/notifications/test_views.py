@@ -177,7 +177,7 @@ def test_the_log_include_shows_an_objects_notifications(cast, size, django_asser
 
 
 @pytest.mark.parametrize("who", CAST)
-def test_department_channels_are_for_the_manager(cast, who):
+def test_department_channels_are_for_the_manager(cast, who, public_dns):
     url = reverse("notifications:channels")
     response = cast.client(who).get(url)
     expect_status(response, _page(who))

@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
+from core import outbound
 from notifications import webhooks
 from notifications.models import (
     Channel,
@@ -24,8 +25,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def hook():
-    """A local incoming-webhook endpoint recording each JSON body; `hook.fail` answers 500."""
+def hook(monkeypatch):
+    """A local incoming-webhook endpoint recording each JSON body; `hook.fail` answers 500.
+    It stands in for the chat service on the internet, so its loopback address is let through
+    the public-address check here (tests/notifications/test_webhook_addresses.py tests it)."""
+    monkeypatch.setattr(outbound, "is_public_address", lambda address: True)
     received: list[dict] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -96,7 +100,7 @@ def test_a_failing_webhook_is_retried(hook, settings, django_capture_on_commit_c
     row = Notification.objects.get(channel=Channel.WEBHOOK)
     row.refresh_from_db()
     assert row.state == NotificationState.PENDING and row.attempts == 1
-    assert "500" in row.last_error
+    assert row.last_error == "Der Chat-Dienst hat die Nachricht nicht angenommen."
     hook.fail = False
     Notification.objects.filter(pk=row.pk).update(due_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
