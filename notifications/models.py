@@ -68,6 +68,9 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     claimed_at = models.DateTimeField(_("handed to the worker"), null=True, blank=True)
+    # The token of the send task holding the row in `sending` (renewed in `claimed_at` while
+    # it runs); a row whose token changed is no longer that task's to send.
+    claim = models.CharField(_("claim"), max_length=32, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     via_digest = models.BooleanField(
         _("in the daily digest"),
@@ -246,3 +249,66 @@ class DepartmentChannel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department_id}: {self.get_kind_display()}"
+
+
+class FanOutState(models.TextChoices):
+    PENDING = "pending", _("waiting for the worker")
+    RUNNING = "running", _("in progress")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class FanOut(models.Model):
+    """A mass mailing being written into the outbox: one job row, written in the transaction
+    of the change (publishing a guideline), that the worker turns into one outbox row per
+    recipient in batches and the beat resumes until it is done. `cursor` is the last source
+    row handled; each batch moves it in the transaction that writes its outbox rows, and the
+    rows' unique `dedup_key` makes a resumed or doubled run write nothing twice. `claim` and
+    `heartbeat_at` are the lease of the run in progress."""
+
+    key = models.CharField(_("key"), max_length=120, unique=True)
+    source = models.CharField(_("source"), max_length=64)
+    label = models.CharField(_("mailing"), max_length=255, blank=True)
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    about = GenericForeignKey("content_type", "object_id")
+    state = models.CharField(
+        _("state"), max_length=16, choices=FanOutState.choices, default=FanOutState.PENDING
+    )
+    total = models.PositiveIntegerField(_("recipients"), default=0)
+    done = models.PositiveIntegerField(_("handled"), default=0)
+    queued = models.PositiveIntegerField(_("emails queued"), default=0)
+    cursor = models.PositiveBigIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claim = models.CharField(max_length=32, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mass mailing")
+        verbose_name_plural = _("mass mailings")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["state", "heartbeat_at"],
+                condition=models.Q(state__in=["pending", "running"]),
+                name="fanout_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.state} {self.done}/{self.total})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (FanOutState.PENDING, FanOutState.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 100 if self.state == FanOutState.DONE else 0
+        return min(100, round(100 * self.done / self.total))

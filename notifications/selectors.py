@@ -4,21 +4,30 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Count, Q
 
-from notifications.models import Notification, NotificationState
+from notifications.models import FanOut, FanOutState, Notification, NotificationState
 
 PAGE = 50
 
 
 def outbox_overview(*, person_id: int | None = None) -> dict[str, object]:
-    """The failed ones, the next due, the latest finished, and counts by state (4 queries)."""
+    """The failed ones, the next due, the latest finished, counts by state, and the mass
+    mailings still being written or failed (5 queries)."""
     rows = Notification.objects.all()
     if person_id is not None:
         rows = rows.filter(person_id=person_id)
     counts = rows.aggregate(
         **{state: Count("pk", filter=Q(state=state)) for state in NotificationState.values}
     )
+    fanouts = []
+    if person_id is None:
+        fanouts = list(
+            FanOut.objects.filter(
+                state__in=[FanOutState.PENDING, FanOutState.RUNNING, FanOutState.FAILED]
+            ).order_by("-created_at", "-pk")[:PAGE]
+        )
     return {
         "counts": counts,
+        "fanouts": fanouts,
         "failed": list(rows.filter(state=NotificationState.FAILED).order_by("-due_at")[:PAGE]),
         "queue": list(
             rows.filter(state__in=[NotificationState.PENDING, NotificationState.SENDING]).order_by(

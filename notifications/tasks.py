@@ -18,6 +18,22 @@ def send_notifications(ids: list[int]) -> int:
 
 
 @shared_task
+def run_fanout(job_id: int) -> int:
+    """Write the outbox rows of one mass mailing (kicked after the commit that created it)."""
+    from notifications.services.fanout import fanout_run
+
+    return fanout_run(job_id=job_id)
+
+
+@shared_task
+def resume_fanouts() -> int:
+    """Run by beat: every mass mailing that is waiting or whose worker stopped."""
+    from notifications.services.fanout import fanouts_resume
+
+    return fanouts_resume()
+
+
+@shared_task
 def scan_reminders() -> int:
     return reminders_scan()
 

@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
@@ -20,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.signing import LinkExpired, LinkInvalid, LinkPurpose, link_read, link_token
 from guidelines.markdown import render
 from guidelines.models import (
     Acknowledgment,
@@ -31,13 +31,14 @@ from guidelines.models import (
     VersionStatus,
 )
 from guidelines.notices import GUIDELINE_ACK_LINK, GUIDELINE_ACK_REQUEST
-from notifications.models import Notification
+from notifications.models import FanOut, Notification
 from notifications.services import (
     QueuedNotification,
     notification_queue,
     notification_queue_many,
     notifications_cancel,
 )
+from notifications.services.fanout import FanOutSource, Slice, fanout_start, register_source
 from rollout.models import Department, Person, User
 from rollout.selectors.readiness import readiness_changed
 
@@ -48,6 +49,8 @@ KIND_ACK_LINK = GUIDELINE_ACK_LINK
 
 DEFAULT_ACKNOWLEDGE_DAYS = 14
 LINK_SALT = "guidelines.acknowledge"
+# "<person id>.<version id>", signed as plain text (the format of the links already sent).
+ACK_LINK = LinkPurpose(salt=LINK_SALT, text=True)
 # A fresh link asked for from an expired one: at most one email per person and version in
 # this window, however often the button is pressed.
 RESEND_WINDOW_SECONDS = 15 * 60
@@ -316,8 +319,15 @@ def version_publish(
             departments = list(locked.scope_departments.all())
         created = _requests_create(version=locked, departments=departments, now=now)
         if notify:
-            version_id = locked.pk
-            transaction.on_commit(lambda: _notify_after_commit(version_id))
+            # The emails are a fan-out job written here, in the publishing transaction: the
+            # worker writes the outbox rows after the commit, and the beat resumes the job
+            # whenever the worker or the broker lost it (nothing is lost with a task).
+            fanout_start(
+                key=fanout_key(version_id=locked.pk),
+                source=FANOUT_SOURCE,
+                about=locked,
+                label=f"{locked.guideline.title} (v{locked.number})",
+            )
     readiness_changed()
     return PublishResult(version=locked, requests_created=created, superseded=superseded)
 
@@ -360,16 +370,56 @@ def _requests_create(
     return created
 
 
-def _notify_after_commit(version_id: int) -> None:
-    """Hand the queueing of the emails to the worker; with the broker down, queue them here
-    (queueing only writes outbox rows; the worker or the beat sends them)."""
-    from guidelines.tasks import guideline_requests_notify
+FANOUT_SOURCE = "guideline_ack_requests"
 
-    try:
-        guideline_requests_notify.apply_async(args=[version_id], retry=False)
-    except Exception:
-        logger.warning("Could not hand version %s to the worker; queueing here.", version_id)
-        acknowledgment_requests_notify(version_id=version_id)
+
+def fanout_key(*, version_id: int) -> str:
+    return f"{KIND_ACK_REQUEST}:v{version_id}"
+
+
+def _open_requests(version_id: int):
+    return AcknowledgmentRequest.objects.filter(version_id=version_id, acknowledgment__isnull=True)
+
+
+def _fanout_total(job: FanOut) -> int:
+    return _open_requests(job.object_id).count()
+
+
+def _fanout_batch(job: FanOut, cursor: int, limit: int) -> Slice:
+    """The next `limit` requests after `cursor` not yet acknowledged, as outbox items (a
+    version no longer in force asks nobody)."""
+    version = GuidelineVersion.objects.filter(
+        pk=job.object_id, status=VersionStatus.PUBLISHED
+    ).first()
+    if version is None:
+        return Slice(items=[], cursor=cursor, seen=0)
+    batch = list(
+        _open_requests(version.pk)
+        .filter(pk__gt=cursor)
+        .select_related("person", "person__user")
+        .order_by("pk")[:limit]
+    )
+    if not batch:
+        return Slice(items=[], cursor=cursor, seen=0)
+    return Slice(
+        items=[_request_item(version, item) for item in batch if item.person.is_active],
+        cursor=batch[-1].pk,
+        seen=len(batch),
+    )
+
+
+def _request_item(version: GuidelineVersion, item: AcknowledgmentRequest) -> QueuedNotification:
+    return QueuedNotification(
+        to=item.person,
+        dedup_key=request_dedup_key(version_id=version.pk, person_id=item.person_id),
+        about=version,
+        context={"version_id": version.pk, "person_id": item.person_id},
+    )
+
+
+register_source(
+    FanOutSource(key=FANOUT_SOURCE, kind=KIND_ACK_REQUEST, total=_fanout_total, batch=_fanout_batch)
+)
 
 
 NOTIFY_CHUNK = 2000
@@ -377,8 +427,9 @@ NOTIFY_CHUNK = 2000
 
 def acknowledgment_requests_notify(*, version_id: int, chunk: int = NOTIFY_CHUNK) -> int:
     """Queue the request email of everyone asked to acknowledge a published version who has
-    not acknowledged yet, in chunks of `chunk` (one transaction each). Safe to run twice: the
-    outbox skips the dedup keys it has. Returns how many emails were new."""
+    not acknowledged yet, here and now (the fan-out job does the same in the worker), in
+    chunks of `chunk` (one transaction each). Safe to run twice: the outbox skips the dedup
+    keys it has. Returns how many emails were new."""
     version = GuidelineVersion.objects.filter(pk=version_id, status=VersionStatus.PUBLISHED).first()
     if version is None:
         return 0
@@ -396,18 +447,7 @@ def acknowledgment_requests_notify(*, version_id: int, chunk: int = NOTIFY_CHUNK
                 return queued
             queued += notification_queue_many(
                 kind=KIND_ACK_REQUEST,
-                items=[
-                    QueuedNotification(
-                        to=item.person,
-                        dedup_key=request_dedup_key(
-                            version_id=version.pk, person_id=item.person_id
-                        ),
-                        about=version,
-                        context={"version_id": version.pk, "person_id": item.person_id},
-                    )
-                    for item in batch
-                    if item.person.is_active
-                ],
+                items=[_request_item(version, item) for item in batch if item.person.is_active],
             )
         last_pk = batch[-1].pk
 
@@ -528,7 +568,7 @@ def acknowledgment_record(
 
 def ack_token(*, person_id: int, version_id: int) -> str:
     """A signed, timestamped token for one person and one version (no password needed)."""
-    return signing.TimestampSigner(salt=LINK_SALT).sign(f"{person_id}.{version_id}")
+    return link_token(ACK_LINK, f"{person_id}.{version_id}")
 
 
 @dataclass(frozen=True)
@@ -541,20 +581,17 @@ class LinkReading:
 def ack_token_read(token: str) -> LinkReading | None:
     """What a token says, or None when it was not made by us (tampered, truncated). A genuine
     but old token reads with `expired=True`."""
-    signer = signing.TimestampSigner(salt=LINK_SALT)
     try:
-        value = signer.unsign(token)
-    except signing.BadSignature:
+        value, expired = link_read(ACK_LINK, token, max_age=link_max_age()), False
+    except LinkExpired as old:
+        value, expired = old.payload, True
+    except LinkInvalid:
         return None
     try:
         person_id, version_id = (int(part) for part in value.split("."))
     except ValueError:
         return None
-    try:
-        signer.unsign(token, max_age=link_max_age())
-    except signing.SignatureExpired:
-        return LinkReading(person_id, version_id, expired=True)
-    return LinkReading(person_id, version_id, expired=False)
+    return LinkReading(person_id, version_id, expired=expired)
 
 
 def ack_url(*, person_id: int, version_id: int, absolute: bool = True) -> str:

@@ -50,18 +50,58 @@ def enqueue_dispatch_after_commit() -> None:
 
 
 def reclaim_stale(*, now: datetime.datetime) -> int:
-    """A row stuck in `sending` longer than NOTIFY_RECLAIM_SECONDS belongs to a worker that
-    died (SIGKILL, power loss) while sending it. It goes back to pending and is sent again:
-    at least once, never lost. A duplicate is nearly impossible: on PostgreSQL the worker
-    marks the row sent in a transaction it commits the moment the SMTP server has answered
-    (see sending._send_one), so a worker that died before that moment left no mark, and
-    only a death in the microseconds between the server's "250 OK" and the COMMIT leaving
-    the worker can produce a second copy (with the same Message-ID, so mail programs can
-    drop it)."""
-    stale = now - datetime.timedelta(seconds=settings.NOTIFY_RECLAIM_SECONDS)
-    return Notification.objects.filter(
-        state=NotificationState.SENDING, claimed_at__lt=stale
-    ).update(state=NotificationState.PENDING, claimed_at=None)
+    """A row in `sending` whose lease (NOTIFY_SEND_LEASE_SECONDS, renewed while its send task
+    runs) ran out belongs to a task that is gone (worker SIGKILLed, power loss): it goes back
+    to pending and is sent again, at least once, never lost. The task cannot send it twice
+    even if it was only frozen: it checks each row is still its own just before sending it.
+    So a kill costs at most one duplicate per mail being sent at that moment: the one the
+    server had accepted when the worker died before recording it (same Message-ID, so mail
+    programs can drop it). On PostgreSQL the row being sent is locked by its open send
+    transaction and skipped here whatever its lease says."""
+    stale = now - datetime.timedelta(seconds=settings.NOTIFY_SEND_LEASE_SECONDS)
+    with transaction.atomic():
+        pks = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(state=NotificationState.SENDING, claimed_at__lt=stale)
+            .values_list("pk", flat=True)
+        )
+        if not pks:
+            return 0
+        return Notification.objects.filter(
+            pk__in=pks, state=NotificationState.SENDING, claimed_at__lt=stale
+        ).update(state=NotificationState.PENDING, claimed_at=None, claim="")
+
+
+# Rows handed over longer ago than this while the send queue is empty lost their task.
+HANDOVER_GRACE_SECONDS = 5
+
+
+def send_queue_size() -> int | None:
+    """How many tasks wait in the broker's queue of the sender; None when it cannot be told
+    (broker away)."""
+    from changehub.celery import app
+    from core.queue import broker_paused
+    from notifications.tasks import send_notifications
+
+    if broker_paused():
+        return None
+    try:
+        queue = app.amqp.router.route({}, send_notifications.name)["queue"]
+        with app.connection_for_write() as conn, conn.channel() as channel:
+            return queue.bind(channel).queue_declare().message_count
+    except Exception:  # broker down or hung: fall back to the long reclaim time
+        logger.info("Could not read the length of the send queue.", exc_info=True)
+        return None
+
+
+def handover_stale(*, now: datetime.datetime) -> datetime.datetime:
+    """Rows handed to the broker before this moment and still pending lost their task. With
+    the send queue empty nothing is waiting there (the broker lost it: a Redis restart; or
+    the worker holding it was killed): after a few seconds. With tasks waiting, after
+    NOTIFY_RECLAIM_SECONDS (they may be theirs)."""
+    if send_queue_size() == 0:
+        return now - datetime.timedelta(seconds=HANDOVER_GRACE_SECONDS)
+    return now - datetime.timedelta(seconds=settings.NOTIFY_RECLAIM_SECONDS)
 
 
 def notifications_dispatch(
@@ -69,14 +109,14 @@ def notifications_dispatch(
 ) -> int:
     """Claim due pending rows (skipping rows another dispatcher holds) and hand them to the
     worker in batches; bundle due digest items into digests first. A row handed over but
-    never sent (the message was lost with the broker or the worker) becomes claimable again
-    after NOTIFY_RECLAIM_SECONDS. Returns how many rows were handed over."""
+    never sent (the message was lost with the broker or the worker) is handed over again
+    (see `handover_stale`). Returns how many rows were handed over."""
     from notifications.services.digests import digests_build
 
     now = now or timezone.now()
     reclaim_stale(now=now)
     digests_build(now=now)
-    stale = now - datetime.timedelta(seconds=settings.NOTIFY_RECLAIM_SECONDS)
+    stale = handover_stale(now=now)
     with transaction.atomic():
         ids = list(
             Notification.objects.select_for_update(skip_locked=True)

@@ -6,14 +6,17 @@ import datetime
 import enum
 import logging
 import random
+import smtplib
+import threading
+import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import mailers
-from django.db import connection, transaction
-from django.db.models import Count
+from django.db import connection, connections, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from notifications import policy, webhooks
@@ -112,14 +115,11 @@ def _apply(row: Notification, decision: Decision, when: datetime.datetime | None
         pending.update(due_at=when, claimed_at=None)
 
 
-CLAIM_CHUNK = 10
-
-
-def _claim_for_sending(pks: list[int]) -> set[int]:
-    """Move the given rows from pending to sending in one statement; the ids that this call
-    claimed (another task running at the same time gets the others). A few rows at a time:
-    a worker killed now leaves them in `sending`, and those it had not sent yet are simply
-    sent after the reclaim time (no duplicates: they never reached the server)."""
+def _claim_for_sending(pks: list[int], token: str) -> set[int]:
+    """Move the given rows from pending to sending in one statement, leased to `token`; the
+    ids that this call claimed (another task running at the same time gets the others). The
+    lease (`claimed_at`) is renewed while the task runs (`_LeaseKeeper`); rows of a task that
+    is gone go back to pending when it runs out (dispatch.reclaim_stale)."""
     if not pks:
         return set()
     now = connection.ops.adapt_datetimefield_value(timezone.now())
@@ -127,28 +127,100 @@ def _claim_for_sending(pks: list[int]) -> set[int]:
     marks = ", ".join(["%s"] * len(pks))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET state = %s, attempts = attempts + 1, claimed_at = %s "  # noqa: S608 (no user input)
-            f"WHERE id IN ({marks}) AND state = %s AND due_at <= %s RETURNING id",
-            [NotificationState.SENDING, now, *pks, NotificationState.PENDING, now],
+            f"UPDATE {table} SET state = %s, attempts = attempts + 1, claimed_at = %s, "  # noqa: S608 (no user input)
+            f"claim = %s WHERE id IN ({marks}) AND state = %s AND due_at <= %s RETURNING id",
+            [NotificationState.SENDING, now, token, *pks, NotificationState.PENDING, now],
         )
         return {row[0] for row in cursor.fetchall()}
 
 
-def _record_failure(notification: Notification, error: Exception) -> None:
+def lease_renew(token: str) -> int:
+    """Renew the lease of the rows `token` still holds in `sending` (skipping the one whose
+    send transaction holds its lock on PostgreSQL: that lock is its lease)."""
+    with transaction.atomic():
+        pks = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(claim=token, state=NotificationState.SENDING)
+            .values_list("pk", flat=True)
+        )
+        if not pks:
+            return 0
+        return Notification.objects.filter(
+            pk__in=pks, claim=token, state=NotificationState.SENDING
+        ).update(claimed_at=timezone.now())
+
+
+class _LeaseKeeper(threading.Thread):
+    """Renews the lease of a send task's rows every quarter of NOTIFY_SEND_LEASE_SECONDS while
+    the task runs, however slow the mail server is. A task killed (or frozen) stops renewing,
+    and its rows go out again after the lease."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__(name=f"lease-{token[:8]}", daemon=True)
+        self.token = token
+        self.every = max(settings.NOTIFY_SEND_LEASE_SECONDS / 4, 0.5)
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(self.every):
+                try:
+                    lease_renew(self.token)
+                except Exception:  # the database is away for a moment: try again next time
+                    logger.warning("Could not renew the lease of %s.", self.token, exc_info=True)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(timeout=5)
+
+
+def is_permanent(error: BaseException) -> bool:
+    """Whether the SMTP server rejected the message for good (a 5xx reply): retrying cannot
+    help. A refused login (535) is a setting to fix, not the message's fault: it keeps the
+    backoff, so the mails go out once the setting is fixed."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in error.recipients.values()]
+        return bool(codes) and all(_code(code) >= 500 for code in codes)
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return False
+    if isinstance(error, smtplib.SMTPResponseException):
+        return _code(error.smtp_code) >= 500
+    return False
+
+
+def _code(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _record_failure(
+    notification: Notification, error: Exception, token: str, *, permanent: bool = False
+) -> None:
     attempts = notification.attempts
     message = webhooks.failure_text(error, notification.language)
-    if attempts >= settings.NOTIFY_MAX_ATTEMPTS:
-        update = {"state": NotificationState.FAILED, "last_error": message, "claimed_at": None}
+    if permanent or attempts >= settings.NOTIFY_MAX_ATTEMPTS:
+        logger.error(
+            "Notification %s (%s) failed for good after %s attempt(s)%s: %s",
+            notification.pk,
+            notification.kind,
+            attempts,
+            " (rejected by the server)" if permanent else "",
+            message,
+        )
+        update = {"state": NotificationState.FAILED, "last_error": message}
     else:
         update = {
             "state": NotificationState.PENDING,
             "last_error": message,
-            "claimed_at": None,
             "due_at": timezone.now() + retry_delay(attempts),
         }
-    Notification.objects.filter(pk=notification.pk, state=NotificationState.SENDING).update(
-        **update
-    )
+    Notification.objects.filter(
+        pk=notification.pk, state=NotificationState.SENDING, claim=token
+    ).update(claimed_at=None, claim="", **update)
 
 
 class _Mail:
@@ -173,9 +245,10 @@ class _Mail:
 
 
 def notifications_send(*, ids: Sequence[int]) -> int:
-    """Send the given rows that are still pending and due. Rows are claimed (pending ->
-    sending) a few at a time just before sending, so a task run twice sends once. Returns how
-    many were sent."""
+    """Send the given rows that are still pending and due. The rows to send are claimed
+    (pending -> sending, leased to this run) before the first is sent, and each is checked
+    to be still this run's just before it goes out, so a task run twice (or a row handed out
+    again after its lease ran out) sends once. Returns how many were sent."""
     now = timezone.now()
     rows = {
         row.pk: row
@@ -187,6 +260,22 @@ def notifications_send(*, ids: Sequence[int]) -> int:
     if not ordered:
         return 0
     pacing = Pacing.for_rows(ordered, now)
+    to_send = []
+    for row in ordered:
+        decision, when = pacing.decide(row)
+        if decision is Decision.SEND:
+            pacing.count(row)
+            to_send.append(row)
+        else:
+            _apply(row, decision, when)
+    token = uuid.uuid4().hex
+    claimed = _claim_for_sending([row.pk for row in to_send], token)
+    if not claimed:
+        return 0
+    # A test's transaction would block the keeper's own connection; the worker has none.
+    keeper = None if connection.in_atomic_block else _LeaseKeeper(token)
+    if keeper is not None:
+        keeper.start()
     mail = _Mail()
     sent = 0
     fast_commits = connection.vendor == "postgresql" and settings.NOTIFY_ASYNC_COMMIT
@@ -198,29 +287,21 @@ def notifications_send(*, ids: Sequence[int]) -> int:
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit TO off")
     try:
-        for start in range(0, len(ordered), CLAIM_CHUNK):
-            to_send = []
-            for row in ordered[start : start + CLAIM_CHUNK]:
-                decision, when = pacing.decide(row)
-                if decision is Decision.SEND:
-                    pacing.count(row)
-                    to_send.append(row)
-                else:
-                    _apply(row, decision, when)
-            claimed = _claim_for_sending([row.pk for row in to_send])
-            for row in to_send:
-                if row.pk in claimed:
-                    row.attempts += 1
-                    sent += _send_one(row, mail)
+        for row in to_send:
+            if row.pk in claimed:
+                row.attempts += 1
+                sent += _send_one(row, mail, token)
     finally:
         mail.close()
+        if keeper is not None:
+            keeper.stop()
         if fast_commits:
             with connection.cursor() as cursor:
                 cursor.execute("RESET synchronous_commit")
     return sent
 
 
-def _send_one(row: Notification, mail: _Mail) -> bool:
+def _send_one(row: Notification, mail: _Mail, token: str) -> bool:
     pk = row.pk
     try:
         if row.channel == Channel.WEBHOOK:
@@ -228,32 +309,39 @@ def _send_one(row: Notification, mail: _Mail) -> bool:
         else:
             message = notification_message(row)
     except NotificationObsolete:
-        Notification.objects.filter(pk=pk).update(
-            state=NotificationState.CANCELLED, claimed_at=None
+        Notification.objects.filter(pk=pk, claim=token).update(
+            state=NotificationState.CANCELLED, claimed_at=None, claim=""
         )
         return False
     except Exception as error:
         logger.exception("Notification %s could not be rendered.", pk)
         row.attempts = settings.NOTIFY_MAX_ATTEMPTS
-        _record_failure(row, error)
+        _record_failure(row, error, token)
         return False
+    what = message if row.channel == Channel.EMAIL else payload
     try:
         if connection.vendor == "postgresql" and not connection.in_atomic_block:
             # The row is marked sent *before* the SMTP transaction, in a database transaction
-            # committed the moment the server has answered. A worker killed before that
-            # moment rolls the mark back (the row is sent again after the reclaim time); the
-            # only moment that can still produce a second copy is the few microseconds between
-            # the server's "250 OK" and our COMMIT leaving this process.
+            # committed the moment the server has answered; its row lock is the lease while
+            # the server talks. A worker killed before that moment rolls the mark back (the
+            # row goes out again after the lease); only a kill between the server's "250 OK"
+            # and our COMMIT leaving this process can produce a second copy of that one mail.
             with transaction.atomic():
-                _mark_sent(pk)
-                _deliver(row, mail, message if row.channel == Channel.EMAIL else payload)
+                if not _mark_sent(pk, token):
+                    return False  # handed to another task meanwhile: it is theirs now
+                _deliver(row, mail, what)
         else:
-            # SQLite would hold its write lock for the whole SMTP exchange: record afterwards.
-            _deliver(row, mail, message if row.channel == Channel.EMAIL else payload)
-            _mark_sent(pk)
+            # SQLite would hold its write lock for the whole SMTP exchange: check the row is
+            # still ours, send, record afterwards.
+            if not _still_ours(pk, token):
+                return False
+            _deliver(row, mail, what)
+            if not _mark_sent_after(pk, token):
+                logger.warning("Notification %s was handed out again while it was sent.", pk)
     except Exception as error:
+        permanent = is_permanent(error)
         logger.warning("Notification %s could not be sent: %s", pk, error)
-        _record_failure(row, error)
+        _record_failure(row, error, token, permanent=permanent)
         mail.close()
         return False
     return True
@@ -266,7 +354,29 @@ def _deliver(row: Notification, mail: _Mail, what) -> None:
         mail.send(what)
 
 
-def _mark_sent(pk: int) -> None:
-    Notification.objects.filter(pk=pk).update(
-        state=NotificationState.SENT, sent_at=timezone.now(), last_error=""
+def _still_ours(pk: int, token: str) -> bool:
+    """Renew the row's lease right before it is sent; False when it is no longer ours."""
+    return bool(
+        Notification.objects.filter(pk=pk, state=NotificationState.SENDING, claim=token).update(
+            claimed_at=timezone.now()
+        )
+    )
+
+
+def _mark_sent(pk: int, token: str) -> bool:
+    return bool(
+        Notification.objects.filter(pk=pk, state=NotificationState.SENDING, claim=token).update(
+            state=NotificationState.SENT, sent_at=timezone.now(), last_error="", claim=""
+        )
+    )
+
+
+def _mark_sent_after(pk: int, token: str) -> bool:
+    """Record a mail that went out; also when its lease ran out meanwhile and it waits to be
+    handed out again (then it is not sent a second time)."""
+    ours = Q(state=NotificationState.SENDING, claim=token) | Q(state=NotificationState.PENDING)
+    return bool(
+        Notification.objects.filter(ours, pk=pk).update(
+            state=NotificationState.SENT, sent_at=timezone.now(), last_error="", claim=""
+        )
     )

@@ -18,7 +18,13 @@ class ReportStatus(models.TextChoices):
 PENDING_REPORT_STATUSES = (ReportStatus.QUEUED, ReportStatus.RENDERING)
 # Stored in English; shown translated (`Report.error_display`).
 TIMEOUT_REASON = "The report took too long to render."
-_KNOWN_REASONS = {TIMEOUT_REASON: _("The report took too long to render.")}
+STALLED_REASON = "The worker stopped while rendering the report, every time it was tried."
+UNCLAIMED_REASON = "No worker started the report in time."
+_KNOWN_REASONS = {
+    TIMEOUT_REASON: _("The report took too long to render."),
+    STALLED_REASON: _("The worker stopped while rendering the report, every time it was tried."),
+    UNCLAIMED_REASON: _("No worker started the report in time."),
+}
 
 
 class Report(models.Model):
@@ -52,6 +58,10 @@ class Report(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    # When the render task was last handed to the broker (empty: the broker did not take it,
+    # the beat hands it over at its next run) and how many renders were started.
+    enqueued_at = models.DateTimeField(_("handed to the worker"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 

@@ -3,6 +3,7 @@ restricted URL fetcher and a time limit, store the file, and the monthly leaders
 
 import datetime
 import functools
+import logging
 import mimetypes
 import time
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -24,10 +26,14 @@ from rollout.models import (
     Rollout,
     User,
 )
-from rollout.models.reports import TIMEOUT_REASON
+from rollout.models.reports import STALLED_REASON, TIMEOUT_REASON, UNCLAIMED_REASON
+
+logger = logging.getLogger(__name__)
 
 # A second click within this time gets the report already queued with the same parameters.
 REUSE_SECONDS = 60
+# A report that no worker started within this time fails (the beat's `reports_resume`).
+UNCLAIMED_AFTER = datetime.timedelta(days=1)
 # Our own static files, as WeasyPrint sees them: `{% static %}` paths resolve against this.
 BASE_URL = "https://changehub.invalid/"
 STATIC_PREFIX = BASE_URL + settings.STATIC_URL.lstrip("/")
@@ -219,15 +225,22 @@ def report_request(
                 language=language,
                 requested_by=by,
                 parameters={"language": language},
+                enqueued_at=timezone.now(),
             )
         transaction.on_commit(lambda: _queue_render(report.pk))
     return report
 
 
-def _queue_render(report_id: int) -> None:
+def _queue_render(report_id: int) -> bool:
+    """Hand the render to the worker. With the broker down the report stays queued with no
+    hand-over time, and the beat's `reports_resume` hands it over at its next run."""
+    from core.queue import enqueue
     from rollout.tasks import render_report
 
-    render_report.delay(report_id)
+    if enqueue(render_report, report_id):
+        return True
+    Report.objects.filter(pk=report_id, status=ReportStatus.QUEUED).update(enqueued_at=None)
+    return False
 
 
 def report_claim(*, report_id: int) -> bool:
@@ -236,9 +249,60 @@ def report_claim(*, report_id: int) -> bool:
         Report.objects.filter(pk=report_id, status=ReportStatus.QUEUED).update(
             status=ReportStatus.RENDERING,
             started_at=timezone.now(),
+            attempts=F("attempts") + 1,
             progress="Rendering the PDF",
         )
     )
+
+
+def render_deadline_seconds() -> int:
+    """How long a live render can take at most: the task's hard time limit and a margin.
+    A report rendering longer than this has lost its worker."""
+    return settings.REPORT_TIME_LIMIT_SECONDS + 30 + 30
+
+
+def reports_resume(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """The beat's part: a report whose render task is gone is handed to the worker again.
+
+    - queued and never handed over (the broker was down), or handed over more than
+      REPORT_REQUEUE_SECONDS ago (the task was lost with the broker): handed over again; a
+      second task for a report already claimed does nothing. Queued for longer than a day:
+      failed ("no worker started it").
+    - rendering for longer than the task's hard time limit: its worker died (SIGKILL, out of
+      memory). Queued again, or failed with the reason after REPORT_MAX_ATTEMPTS renders.
+    Returns how many were handed over and failed."""
+    now = now or timezone.now()
+    counts = {"requeued": 0, "failed": 0}
+    stalled = Report.objects.filter(
+        status=ReportStatus.RENDERING,
+        started_at__lt=now - datetime.timedelta(seconds=render_deadline_seconds()),
+    )
+    counts["failed"] += stalled.filter(attempts__gte=settings.REPORT_MAX_ATTEMPTS).update(
+        status=ReportStatus.FAILED, error=STALLED_REASON, progress="", finished_at=now
+    )
+    stalled.filter(attempts__lt=settings.REPORT_MAX_ATTEMPTS).update(
+        status=ReportStatus.QUEUED, progress="", enqueued_at=None
+    )
+    queued = Report.objects.filter(status=ReportStatus.QUEUED)
+    counts["failed"] += queued.filter(created_at__lt=now - UNCLAIMED_AFTER).update(
+        status=ReportStatus.FAILED, error=UNCLAIMED_REASON, progress="", finished_at=now
+    )
+    due = list(
+        queued.filter(
+            Q(enqueued_at__isnull=True)
+            | Q(enqueued_at__lt=now - datetime.timedelta(seconds=settings.REPORT_REQUEUE_SECONDS))
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:100]
+    )
+    for report_id in due:
+        Report.objects.filter(pk=report_id, status=ReportStatus.QUEUED).update(enqueued_at=now)
+        if not _queue_render(report_id):
+            break  # the broker is still away: the next run tries again
+        counts["requeued"] += 1
+    if counts["failed"]:
+        logger.error("%s report(s) failed: their render never finished.", counts["failed"])
+    return counts
 
 
 def report_render(*, report_id: int) -> Report | None:

@@ -377,19 +377,25 @@ def test_a_fresh_link_is_sent_once_per_window(cast, django_capture_on_commit_cal
     assert mail.outbox[0].to[0].endswith(f"<{cast.head_b.email}>")
 
 
-def test_with_the_broker_down_the_emails_are_queued_in_the_request(
+def test_with_the_broker_down_the_emails_wait_as_a_job_that_the_beat_runs(
     cast, django_capture_on_commit_callbacks
 ):
     from unittest import mock
 
-    from guidelines.tasks import guideline_requests_notify
+    from kombu.exceptions import OperationalError
+
+    from core import queue
+    from notifications.services.fanout import fanouts_resume
+    from notifications.tasks import run_fanout
 
     version = factories.guideline_version("approved")
+    queue.reset()
     with (
-        mock.patch.object(
-            guideline_requests_notify, "apply_async", side_effect=ConnectionError("down")
-        ),
+        mock.patch.object(run_fanout, "apply_async", side_effect=OperationalError("down")),
         django_capture_on_commit_callbacks(execute=True),
     ):
         services.version_publish(version=version, by=None)
+    queue.reset()
+    assert Notification.objects.filter(kind=services.KIND_ACK_REQUEST).count() == 0
+    assert fanouts_resume() == 5
     assert Notification.objects.filter(kind=services.KIND_ACK_REQUEST).count() == 5

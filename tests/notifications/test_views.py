@@ -155,7 +155,7 @@ def _queries(client, url: str) -> int:
 
 def test_outbox_queries_do_not_grow(cast):
     """The same number of queries with 3 rows and with 90 (the navigation's own query is
-    cached with Redis, so the bound leaves room for it)."""
+    cached with Redis, so the bound leaves room for it; one more for the mass mailings)."""
     client, url = cast.client("manager"), reverse("notifications:outbox")
     for state in (NotificationState.FAILED, NotificationState.PENDING, NotificationState.SENT):
         _rows(1, state=state, prefix=f"{state}-a")
@@ -163,7 +163,7 @@ def test_outbox_queries_do_not_grow(cast):
     for state in (NotificationState.FAILED, NotificationState.PENDING, NotificationState.SENT):
         for n in range(10):
             _rows(3, state=state, prefix=f"{state}-b{n}")
-    assert _queries(client, url) == small <= 6
+    assert _queries(client, url) == small <= 7
 
 
 @pytest.mark.parametrize("size", [1, 20])
