@@ -228,3 +228,16 @@ def test_production_settings_key_the_lockout_on_account_and_client_address(setti
     assert settings.AXES_CLIENT_IP_CALLABLE == "core.http.client_ip"
     assert settings.AXES_USERNAME_CALLABLE == "core.http.login_name"
     assert re.fullmatch(r"\d+", str(settings.AXES_IPWARE_PROXY_COUNT))
+
+
+def test_the_admin_stores_new_logins_in_lower_case_and_refuses_case_twins(target):
+    admin = factories.UserFactory(email="admin@example.de", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(admin)
+    form = {"full_name": "Neue Person", "password1": PASSWORD, "password2": PASSWORD}
+    twin = client.post("/admin/rollout/user/add/", {**form, "email": "BF.Target@X.de"})
+    assert twin.status_code == 200  # the form again, with an error
+    assert User.objects.filter(email__iexact="bf.target@x.de").count() == 1
+    created = client.post("/admin/rollout/user/add/", {**form, "email": "Neue.Person@X.de"})
+    assert created.status_code == 302
+    assert User.objects.filter(email="neue.person@x.de").exists()
