@@ -425,6 +425,29 @@ CELERY_TASK_ROUTES = {"rollout.tasks.render_report": {"queue": CELERY_REPORTS_QU
 REPORT_TIME_LIMIT_SECONDS = env_int("REPORT_TIME_LIMIT_SECONDS", 120)
 REPORT_MONTHLY_DAY = env_int("REPORT_MONTHLY_DAY", 1)
 REPORT_MONTHLY_HOUR = env_int("REPORT_MONTHLY_HOUR", 6)
+
+# --- People import (rollout/services/people_files.py, people_import_jobs.py) --------------
+# Limits checked before and while a CSV/XLSX file is read; each refusal names its limit.
+PEOPLE_IMPORT_MAX_FILE_BYTES = env_int("PEOPLE_IMPORT_MAX_FILE_BYTES", 5 * 1024 * 1024)
+# An XLSX is a zip: its members may expand to at most this much, and a member above 1 MB to
+# at most this many times its compressed size (zip bombs are refused before expansion).
+PEOPLE_IMPORT_MAX_EXPANDED_BYTES = env_int("PEOPLE_IMPORT_MAX_EXPANDED_BYTES", 50 * 1024 * 1024)
+PEOPLE_IMPORT_MAX_COMPRESSION_RATIO = env_int("PEOPLE_IMPORT_MAX_COMPRESSION_RATIO", 100)
+PEOPLE_IMPORT_MAX_ROWS = env_int("PEOPLE_IMPORT_MAX_ROWS", 50_000)
+PEOPLE_IMPORT_MAX_COLUMNS = env_int("PEOPLE_IMPORT_MAX_COLUMNS", 250)
+PEOPLE_IMPORT_MAX_CELL_CHARS = env_int("PEOPLE_IMPORT_MAX_CELL_CHARS", 1000)
+# Files up to these sizes are read (and confirmed imports applied) in the web request; larger
+# ones, or a read that takes longer than PEOPLE_IMPORT_REQUEST_SECONDS, go to the worker,
+# which shows its progress and gives up after PEOPLE_IMPORT_WORKER_SECONDS.
+PEOPLE_IMPORT_SYNC_MAX_ROWS = env_int("PEOPLE_IMPORT_SYNC_MAX_ROWS", 1000)
+PEOPLE_IMPORT_SYNC_MAX_BYTES = env_int("PEOPLE_IMPORT_SYNC_MAX_BYTES", 1024 * 1024)
+PEOPLE_IMPORT_REQUEST_SECONDS = env_int("PEOPLE_IMPORT_REQUEST_SECONDS", 5)
+PEOPLE_IMPORT_WORKER_SECONDS = env_int("PEOPLE_IMPORT_WORKER_SECONDS", 300)
+# The beat hands an import queued or running without progress for this long to the worker
+# again, at most PEOPLE_IMPORT_MAX_ATTEMPTS times; then it fails with the reason.
+PEOPLE_IMPORT_STALL_SECONDS = env_int("PEOPLE_IMPORT_STALL_SECONDS", 180)
+PEOPLE_IMPORT_MAX_ATTEMPTS = env_int("PEOPLE_IMPORT_MAX_ATTEMPTS", 3)
+PEOPLE_IMPORT_RESUME_SECONDS = env_int("PEOPLE_IMPORT_RESUME_SECONDS", 60)
 # A report queued this long without a worker starting it is handed to the worker again (a
 # task lost with the broker); one rendering longer than its time limit (plus a margin) lost its
 # worker and is queued again, at most REPORT_MAX_ATTEMPTS renders in all, then it fails with
@@ -522,6 +545,10 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-scan-reminders": {
         "task": "notifications.tasks.scan_reminders",
         "schedule": timedelta(seconds=NOTIFY_SCAN_SECONDS),
+    },
+    "rollout-people-imports-resume": {
+        "task": "rollout.tasks.people_imports_resume",
+        "schedule": timedelta(seconds=PEOPLE_IMPORT_RESUME_SECONDS),
     },
     "rollout-monthly-leadership-pack": {
         "task": "rollout.tasks.monthly_leadership_pack",

@@ -123,6 +123,7 @@ def build(cast) -> MatrixObjects:
         "rollout:department_detail": department.pk,
         "rollout:department_leadership": department.pk,
         "rollout:people_import_preview": people_import.pk,
+        "rollout:people_import_status": people_import.pk,
         "rollout:people_import_confirm": people_import.pk,
         "rollout:people_import_discard": people_import.pk,
         "rollout:delivery_delivered": delivery.pk,

@@ -155,6 +155,7 @@ MATRIX: dict[str, tuple[str, str]] = {
     "rollout:department_leadership": manager_action("redirect"),
     "rollout:people_import": MANAGER_FORM,
     "rollout:people_import_preview": MANAGER_PAGE,
+    "rollout:people_import_status": MANAGER_PAGE,
     "rollout:people_import_confirm": manager_action("redirect"),
     "rollout:people_import_discard": manager_action("redirect"),
     "rollout:people_export": MANAGER_PAGE,

@@ -1,11 +1,28 @@
 """Forms of the departments area: the list filter, head and deputy, the people import."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rollout.models import Department, Person
-from rollout.services.people_files import MAX_FILE_BYTES
+from rollout.services.people_limits import MB, number
+
+
+def _import_help_text() -> str:
+    """The configured limits, in the user's language when the form is shown."""
+    return gettext(
+        "One person per row with a header line. Required columns: email, first name, "
+        "last name (German or English headers). Optional: department, job title, "
+        "language, parent department, head, deputy, active. At most %(size)s MB, "
+        "%(rows)s rows and %(columns)s columns."
+    ) % {
+        "size": number(settings.PEOPLE_IMPORT_MAX_FILE_BYTES // MB),
+        "rows": number(settings.PEOPLE_IMPORT_MAX_ROWS),
+        "columns": number(settings.PEOPLE_IMPORT_MAX_COLUMNS),
+    }
 
 
 class DepartmentFilterForm(forms.Form):
@@ -70,11 +87,7 @@ class DepartmentLeadershipForm(forms.Form):
 class PeopleImportForm(forms.Form):
     file = forms.FileField(
         label=_("HR export (CSV or XLSX)"),
-        help_text=_(
-            "One person per row with a header line. Required columns: email, first name, "
-            "last name (German or English headers). Optional: department, job title, "
-            "language, parent department, head, deputy, active. At most 5 MB and 50,000 rows."
-        ),
+        help_text=lazy(_import_help_text, str)(),
         widget=forms.ClearableFileInput(
             attrs={
                 "accept": ".csv,.txt,.tsv,.xlsx,text/csv,text/plain,"
@@ -85,9 +98,9 @@ class PeopleImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_FILE_BYTES:
+        if upload.size > settings.PEOPLE_IMPORT_MAX_FILE_BYTES:
             raise ValidationError(
                 _("The file is too big: at most %(size)s MB are allowed."),
-                params={"size": MAX_FILE_BYTES // (1024 * 1024)},
+                params={"size": number(settings.PEOPLE_IMPORT_MAX_FILE_BYTES // MB)},
             )
         return upload

@@ -223,13 +223,30 @@ class ChampionThanks(models.Model):
 
 
 class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to be read")
+    READING = "reading", _("Being read")
     PREVIEW = "preview", _("Waiting for confirmation")
+    CONFIRMED = "confirmed", _("Confirmed, waiting to be applied")
+    APPLYING = "applying", _("Being applied")
     APPLIED = "applied", _("Applied")
     DISCARDED = "discarded", _("Discarded")
+    FAILED = "failed", _("Failed")
+
+
+# The worker has work to do on these (the beat hands them over again when it stalls).
+IMPORT_WAITING = (ImportStatus.QUEUED, ImportStatus.CONFIRMED)
+IMPORT_RUNNING = (ImportStatus.READING, ImportStatus.APPLYING)
+IMPORT_PENDING = IMPORT_WAITING + IMPORT_RUNNING
 
 
 class PeopleImport(models.Model):
-    """An uploaded HR export, parsed and shown as a preview; written only when confirmed."""
+    """An uploaded HR export, parsed and shown as a preview; written only when confirmed.
+
+    Small files are read and applied in the web request. Larger ones are a row the worker
+    works through: queued -> reading -> preview, and after confirmation confirmed -> applying
+    -> applied, with `progress_done`/`progress_total` and `progress_at` (the last sign of
+    life) shown on the page; the beat hands a stalled one over again (`attempts`) or lets it
+    fail with `failure_reason`."""
 
     filename = models.CharField(_("file"), max_length=255)
     uploaded_by = models.ForeignKey(
@@ -251,6 +268,24 @@ class PeopleImport(models.Model):
     row_count = models.PositiveIntegerField(
         _("rows"), default=0, validators=[MaxValueValidator(100_000)]
     )
+    # Who confirmed it: the worker records the changes in their name.
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The uploaded file while the worker has still to read it (emptied once it is read).
+    content = models.BinaryField(_("file content"), blank=True, default=b"", editable=False)
+    # The uploader's language: the worker writes the file's and the rows' messages in it.
+    language = models.CharField(_("language"), max_length=8, blank=True, default="")
+    progress_done = models.PositiveIntegerField(_("rows done"), default=0)
+    progress_total = models.PositiveIntegerField(_("rows expected"), default=0)
+    progress_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    failure_reason = models.TextField(_("reason for the failure"), blank=True)
 
     class Meta:
         verbose_name = _("people import")
@@ -261,7 +296,19 @@ class PeopleImport(models.Model):
                 condition=~models.Q(status="applied") | models.Q(applied_at__isnull=False),
                 name="people_import_applied_has_time",
             ),
+            models.CheckConstraint(
+                condition=~models.Q(status="failed") | ~models.Q(failure_reason=""),
+                name="people_import_failed_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "progress_at"], name="people_import_status_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def is_pending(self) -> bool:
+        """The worker still has to read or apply it."""
+        return self.status in IMPORT_PENDING

@@ -13,14 +13,21 @@ import io
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.exports import csv_lines
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 50_000
+if TYPE_CHECKING:
+    from rollout.services.people_limits import ReadLimits
+
+# The configured limits at start-up (the readers take them from settings on each call, see
+# rollout/services/people_limits.py).
+MAX_FILE_BYTES = settings.PEOPLE_IMPORT_MAX_FILE_BYTES
+MAX_ROWS = settings.PEOPLE_IMPORT_MAX_ROWS
 # Look this far down for the header line (HR exports sometimes start with a title).
 HEADER_SEARCH_ROWS = 10
 
@@ -184,15 +191,17 @@ _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def read_people_file(content: bytes, filename: str = "") -> PeopleTable:
-    """Read an uploaded HR export; raise PeopleFileError with a clear message if it is not one."""
+def read_people_file(
+    content: bytes, filename: str = "", *, limits: "ReadLimits | None" = None
+) -> PeopleTable:
+    """Read an uploaded HR export; raise PeopleFileError with a clear message if it is not one
+    or goes beyond a limit (rollout/services/people_limits.py; none given: the worker's)."""
+    from rollout.services.people_limits import ReadLimits, xlsx_rows
+
+    limits = limits or ReadLimits.from_settings()
     if not content or not content.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise PeopleFileError(_("The file is empty."))
-    if len(content) > MAX_FILE_BYTES:
-        raise PeopleFileError(
-            _("The file is too big: at most %(size)s MB are allowed.")
-            % {"size": MAX_FILE_BYTES // (1024 * 1024)}
-        )
+    limits.check_file_size(len(content))
     if content.startswith(_XLS_MAGIC):
         raise PeopleFileError(
             _(
@@ -202,13 +211,16 @@ def read_people_file(content: bytes, filename: str = "") -> PeopleTable:
         )
     if content.startswith(_XLSX_MAGIC):
         table = PeopleTable(format="xlsx")
-        raw_rows = _xlsx_rows(content)
+        raw_rows = xlsx_rows(content, limits)
     else:
+        limits.check_unpacked_size(len(content))
+        lines = content.count(b"\n") + (0 if content.endswith(b"\n") else 1)
+        limits.estimated_rows = max(lines - 1, 0)  # without the header (for the progress)
         text, encoding = _decode(content)
         delimiter, text, skipped = _sniff_delimiter(text)
         table = PeopleTable(format="csv", encoding=encoding, delimiter=delimiter)
-        raw_rows = _csv_rows(text, delimiter, first_line=1 + skipped)
-    _fill_table(table, raw_rows)
+        raw_rows = _csv_rows(text, delimiter, first_line=1 + skipped, limits=limits)
+    _fill_table(table, raw_rows, limits)
     return table
 
 
@@ -294,12 +306,17 @@ def _count_outside_quotes(line: str, char: str) -> int:
     return count
 
 
-def _csv_rows(text: str, delimiter: str, *, first_line: int = 1) -> Iterator[tuple[int, list[str]]]:
+def _csv_rows(
+    text: str, delimiter: str, *, first_line: int = 1, limits: "ReadLimits | None" = None
+) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter)
     offset = first_line - 1
     try:
         line = first_line
         for cells in reader:
+            if limits is not None and len(cells) > limits.max_columns:
+                limits.check_columns(line, cells)
+                cells = cells[: limits.max_columns]
             yield line, cells
             line = offset + reader.line_num + 1
     except csv.Error as error:
@@ -307,31 +324,6 @@ def _csv_rows(text: str, delimiter: str, *, first_line: int = 1) -> Iterator[tup
             _("The CSV file is malformed near line %(line)s: %(error)s")
             % {"line": offset + reader.line_num, "error": error}
         ) from error
-
-
-def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds of errors for broken files
-        raise PeopleFileError(
-            _("The Excel file cannot be read. Please save it again as .xlsx or as CSV.")
-        ) from error
-    try:
-        if not workbook.worksheets:
-            raise PeopleFileError(_("The Excel file has no worksheet."))
-        sheet = workbook.worksheets[0]
-        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield line, [_cell_text(value) for value in values]
-    except PeopleFileError:
-        raise
-    except Exception as error:
-        raise PeopleFileError(
-            _("The Excel file cannot be read. Please save it again as .xlsx or as CSV.")
-        ) from error
-    finally:
-        workbook.close()
 
 
 def _cell_text(value: object) -> str:
@@ -371,14 +363,26 @@ def clean_cell(value: str) -> str:
     return value
 
 
-def _fill_table(table: PeopleTable, raw_rows: Iterator[tuple[int, list[str]]]) -> None:
+def _fill_table(
+    table: PeopleTable, raw_rows: Iterator[tuple[int, list[str]]], limits: "ReadLimits"
+) -> None:
+    from rollout.services.people_limits import CHECK_EVERY_LINES
+
     header_line: int | None = None
     first_seen: list[str] | None = None
     searched = 0
+    lines = 0
     for line, cells in raw_rows:
+        lines += 1
+        if lines % CHECK_EVERY_LINES == 0:
+            limits.tick(line)
+        if not cells:  # a missing or empty row (the cheap path: a sheet may have many)
+            continue
         if header_line is None:
             if not any(cell.strip() for cell in cells):
                 continue
+            for index, cell in enumerate(cells, start=1):
+                limits.check_cell(line, str(index), cell)
             if first_seen is None:
                 first_seen = cells
             if _map_header(table, cells):
@@ -394,12 +398,11 @@ def _fill_table(table: PeopleTable, raw_rows: Iterator[tuple[int, list[str]]]) -
         }
         if not any(values.values()):
             continue
-        if len(table.rows) >= MAX_ROWS:
-            raise PeopleFileError(
-                _("The file has more than %(max)s rows. Please split it into smaller files.")
-                % {"max": f"{MAX_ROWS:,}".replace(",", ".")}
-            )
+        for key, value in values.items():
+            limits.check_cell(line, table.headers[key], value)
+        limits.check_rows(len(table.rows) + 1)
         table.rows.append((line, values))
+        limits.rows_read = len(table.rows)
     if first_seen is None:
         raise PeopleFileError(_("The file contains no rows."))
     if header_line is None:

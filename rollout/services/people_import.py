@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -39,6 +39,7 @@ from rollout.services.people_files import (
     normalize_header,
     read_people_file,
 )
+from rollout.services.people_limits import ReadLimits
 
 # Above this many addresses, loading the whole directory in one query beats a huge IN list
 # (and stays below SQLite's limit of bound parameters).
@@ -75,12 +76,19 @@ class PeopleImportOutdated(Exception):
     """Another import was applied after this preview was made; nothing was written."""
 
 
+class PeopleImportBusy(Exception):
+    """Another import is being applied right now; nothing was written."""
+
+
 # --- Preview ---------------------------------------------------------------------------------
 
 
-def people_import_create(*, content: bytes, filename: str, by: User | None) -> PeopleImport:
-    """Read an HR export and store the preview; raises PeopleFileError for unreadable files."""
-    table = read_people_file(content, filename)
+def people_import_create(
+    *, content: bytes, filename: str, by: User | None, limits: ReadLimits | None = None
+) -> PeopleImport:
+    """Read an HR export and store the preview; raises PeopleFileError for unreadable files
+    (and PeopleFileNeedsWorker when `limits` hand it to the worker: see people_import_jobs)."""
+    table = read_people_file(content, filename, limits=limits)
     rows, summary = analyse_people_table(table)
     people_import = PeopleImport(
         filename=filename[:255],
@@ -89,6 +97,7 @@ def people_import_create(*, content: bytes, filename: str, by: User | None) -> P
         rows=rows,
         summary=summary,
         row_count=len(rows),
+        language=translation.get_language() or "",
     )
     people_import.full_clean(exclude=["uploaded_by"])
     people_import.save()
@@ -445,6 +454,8 @@ def people_import_apply(*, people_import: PeopleImport, by: User | None) -> Peop
             raise PeopleImportClosed(locked.status)
         if _applied_since(locked):
             raise PeopleImportOutdated
+        if people_import_applying_other(locked):
+            raise PeopleImportBusy
         departments = _departments_create(locked.summary.get("departments", []), by=by)
         people = _people_write(locked.rows, departments=departments, by=by)
         _departments_update(
@@ -459,12 +470,15 @@ def people_import_apply(*, people_import: PeopleImport, by: User | None) -> Peop
 
 
 def people_import_discard(*, people_import: PeopleImport, by: User | None) -> PeopleImport:
+    """Close a preview, or cancel a file the worker has still to read (a reading worker then
+    stores nothing)."""
     with transaction.atomic():
         locked = PeopleImport.objects.select_for_update().get(pk=people_import.pk)
-        if locked.status != ImportStatus.PREVIEW:
+        if locked.status not in (ImportStatus.PREVIEW, ImportStatus.QUEUED, ImportStatus.READING):
             raise PeopleImportClosed(locked.status)
         locked.status = ImportStatus.DISCARDED
-        locked.save(update_fields=["status"])
+        locked.content = b""
+        locked.save(update_fields=["status", "content"])
     people_import.status = locked.status
     return locked
 
@@ -590,6 +604,15 @@ def people_import_is_stale(people_import: PeopleImport) -> bool:
     return people_import.status == ImportStatus.PREVIEW and _applied_since(people_import)
 
 
+def people_import_applying_other(people_import: PeopleImport) -> bool:
+    """Whether another import is confirmed or being applied (by the worker) right now."""
+    return (
+        PeopleImport.objects.filter(status__in=(ImportStatus.CONFIRMED, ImportStatus.APPLYING))
+        .exclude(pk=people_import.pk)
+        .exists()
+    )
+
+
 def _applied_since(people_import: PeopleImport) -> bool:
     return (
         PeopleImport.objects.filter(
@@ -601,10 +624,12 @@ def _applied_since(people_import: PeopleImport) -> bool:
 
 
 __all__ = [
+    "PeopleImportBusy",
     "PeopleImportClosed",
     "PeopleImportOutdated",
     "analyse_people_table",
     "people_import_apply",
+    "people_import_applying_other",
     "people_import_create",
     "people_import_discard",
     "people_import_is_stale",

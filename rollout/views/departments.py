@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from core.access import manager_required, require_manager
 from core.exports import csv_response
@@ -26,13 +27,16 @@ from rollout.selectors import departments as department_selectors
 from rollout.services.departments import department_set_leadership
 from rollout.services.people_files import PeopleFileError
 from rollout.services.people_import import (
+    PeopleImportBusy,
     PeopleImportClosed,
     PeopleImportOutdated,
-    people_import_apply,
-    people_import_create,
     people_import_discard,
     people_import_is_stale,
 )
+from rollout.services.people_import_jobs import (
+    people_import_confirm as people_import_confirm_service,
+)
+from rollout.services.people_import_jobs import people_import_progress, people_import_upload
 
 # --- Access helpers: check permission and load with the right joins; deny with 404 -------
 
@@ -142,7 +146,8 @@ def department_leadership(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @manager_required
 def people_import(request: HttpRequest) -> HttpResponse:
-    """Upload an HR export; it is read and shown as a preview, nothing is written yet."""
+    """Upload an HR export; it is read and shown as a preview, nothing is written yet. A large
+    file is read by the worker: the preview page shows its progress."""
     form = (
         PeopleImportForm(request.POST, request.FILES)
         if request.method == "POST"
@@ -151,7 +156,7 @@ def people_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            created = people_import_create(
+            created = people_import_upload(
                 content=upload.read(), filename=upload.name or "", by=request.user
             )
         except PeopleFileError as error:
@@ -183,6 +188,25 @@ def people_import_preview(request: HttpRequest, pk: int) -> HttpResponse:
             "people_import": people_import,
             "filters": department_selectors.PREVIEW_FILTERS,
             "is_stale": people_import_is_stale(people_import),
+            "progress": people_import_progress(people_import) if people_import.is_pending else None,
+        },
+    )
+
+
+@require_GET
+@login_required
+def people_import_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress of an import the worker reads or applies (polled by htmx); once it is
+    done, htmx reloads the whole page."""
+    people_import = _import_for_manager(request, pk)
+    if request.htmx and not people_import.is_pending:
+        return HttpResponseClientRefresh()
+    return render(
+        request,
+        "rollout/departments/import_preview.html#import-progress",
+        {
+            "people_import": people_import,
+            "progress": people_import_progress(people_import) if people_import.is_pending else None,
         },
     )
 
@@ -193,7 +217,7 @@ def people_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """Write the previewed changes; a second confirmation writes nothing."""
     people_import = _import_for_manager(request, pk)
     try:
-        applied = people_import_apply(people_import=people_import, by=request.user)
+        applied = people_import_confirm_service(people_import=people_import, by=request.user)
     except PeopleImportClosed as closed:
         if closed.status == ImportStatus.APPLIED:
             messages.info(request, _("This import has already been applied."))
@@ -207,6 +231,21 @@ def people_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
                 "Another import was applied after this preview was made. Please upload the "
                 "file again to see what it would change now."
             ),
+        )
+        return redirect("rollout:people_import_preview", pk=people_import.pk)
+    except PeopleImportBusy:
+        messages.error(
+            request,
+            _(
+                "Another import is being applied right now. Please wait until it is finished, "
+                "then upload this file again."
+            ),
+        )
+        return redirect("rollout:people_import_preview", pk=people_import.pk)
+    if applied.is_pending:
+        messages.info(
+            request,
+            _("The import is being applied in the background; this page shows how far it has got."),
         )
         return redirect("rollout:people_import_preview", pk=people_import.pk)
     counts = applied.summary.get("counts", {})
@@ -258,6 +297,7 @@ urlpatterns = [
     path("departments/<int:pk>/leadership/", department_leadership, name="department_leadership"),
     path("people/import/", people_import, name="people_import"),
     path("people/import/<int:pk>/", people_import_preview, name="people_import_preview"),
+    path("people/import/<int:pk>/status/", people_import_status, name="people_import_status"),
     path("people/import/<int:pk>/confirm/", people_import_confirm, name="people_import_confirm"),
     path(
         "people/import/<int:pk>/discard/",
