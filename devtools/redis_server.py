@@ -3,6 +3,7 @@ free port, and pointing this process's Celery publishing at it and at a private 
 
 import contextlib
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -53,9 +54,19 @@ class RedisServer:
 
     def stop(self) -> None:
         if self.process is not None:
+            self.thaw()
             self.process.terminate()
             self.process.wait(10)
             self.process = None
+
+    def freeze(self) -> None:
+        """SIGSTOP: the port stays open and accepts connections, but nothing answers."""
+        if self.process is not None:
+            self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGCONT)
 
 
 def _reset_publishing() -> None:
