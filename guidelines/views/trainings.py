@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.access import require_manager
+from core.htmx import render_fragment_or_page
 from core.http import private_no_store
 from guidelines.forms.trainings import (
     AnswerForm,
@@ -300,9 +301,7 @@ def training_walk_in_search(request: HttpRequest, pk: int) -> HttpResponse:
     people = selectors.people_for_walk_in(session=session, search=search)
     context = _attendance_context(session, people=people, search=search)
     context["search_form"] = form
-    if request.htmx:
-        return render(request, f"{TEMPLATES}/attendance.html#results", context)
-    return render(request, f"{TEMPLATES}/attendance.html", context)
+    return render_fragment_or_page(request, f"{TEMPLATES}/attendance.html", "results", context)
 
 
 @require_POST

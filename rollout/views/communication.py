@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRefresh, reswap, retarget
 
 from core.access import require_manager, require_manager_or_leadership
+from core.htmx import render_fragment_or_page, vary_on_htmx
 from rollout.forms.communication import (
     CommunicationFilterForm,
     CommunicationItemForm,
@@ -227,6 +228,7 @@ def communication_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
+@vary_on_htmx
 def communication_item(request: HttpRequest, pk: int) -> HttpResponse:
     """One item of the plan (htmx: to leave the inline form); otherwise back to the plan."""
     item = _item_for_viewer(request, pk)
@@ -276,9 +278,14 @@ def communication_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = CommunicationItemForm(instance=item, prefix=prefix, with_status=True)
         status = 200
     context = {"form": form, "item": item, "rollout": item.rollout, "back_url": back_url}
-    if request.htmx:
-        return render(request, f"{PLAN}#item-edit", context, status=status)
-    return render(request, "rollout/communication/item_form.html", context, status=status)
+    return render_fragment_or_page(
+        request,
+        PLAN,
+        "item-edit",
+        context,
+        status=status,
+        page="rollout/communication/item_form.html",
+    )
 
 
 def _set_status(request: HttpRequest, pk: int, status: CommunicationStatus) -> HttpResponse:

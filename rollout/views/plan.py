@@ -20,12 +20,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, path, resolve, reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.access import manager_required, require_manager, require_manager_or_leadership
+from core.htmx import is_fragment_request, render_fragment_or_page, vary_on_htmx
 from rollout import services
 from rollout.forms import ActivityStatusForm
 from rollout.forms.plan import (
@@ -253,10 +253,9 @@ def _board(
         # The board is cached ({% pagecache %}, fresh after any change), except with errors.
         "pagecache_off": status != 200 or bool(create_forms) or template_form is not None,
     }
-    partial = request.htmx and request.method == "GET" and not request.htmx.history_restore_request
-    response = render(request, f"{BOARD}#board" if partial else BOARD, context, status=status)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    # A POST that fails (with its errors) always answers the whole page.
+    fragment = "board" if request.method == "GET" else None
+    return render_fragment_or_page(request, BOARD, fragment, context, status=status)
 
 
 _BOARD_DATA = ("board", "filter_form", "filters_active", "more_url")
@@ -315,6 +314,7 @@ def _fresh_create_form(phase: Phase) -> ActivityCreateForm:
 
 @require_GET
 @login_required
+@vary_on_htmx
 def activity_row(request: HttpRequest, pk: int) -> HttpResponse:
     """One board row (for "cancel" in an inline form); without htmx, the board at that row."""
     activity = _activity_for_manager(request, pk)
@@ -338,10 +338,17 @@ def _activity_form(
     if form is not None and form.fields:
         first = next(iter(form.fields.values()))
         first.widget.attrs["autofocus"] = True
-    context = _row_context(request, activity, form=form, mode=mode, inline=bool(request.htmx))
-    if request.htmx:
-        return render(request, f"{BOARD}#activity-form-row", context)
-    return render(request, ACTIVITY_PAGE, context, status=status)
+    inline = is_fragment_request(request)
+    context = _row_context(request, activity, form=form, mode=mode, inline=inline)
+    return render_fragment_or_page(
+        request,
+        BOARD,
+        "activity-form-row",
+        context,
+        status=status,
+        page=ACTIVITY_PAGE,
+        fragment_status=200,
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.access import require_manager
+from core.htmx import is_fragment_request, render_fragment_or_page
 from rollout import services
 from rollout.forms.stakeholders import (
     AttitudeForm,
@@ -61,14 +62,10 @@ def _stakeholder_for_manager(request: HttpRequest, pk: int, *, card: bool = Fals
 # --- Rendering helpers ------------------------------------------------------------------------
 
 
-def _is_fragment_request(request: HttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
 def _filters_of_map_page(request: HttpRequest, rollout_id: int) -> dict[str, object] | None:
     """When an htmx request comes from this rollout's map page, the grid filters shown there
     (read from the page's address, which the filter form keeps up to date); otherwise None."""
-    if not _is_fragment_request(request) or not request.htmx.current_url:
+    if not is_fragment_request(request) or not request.htmx.current_url:
         return None
     address = urlsplit(request.htmx.current_url)
     try:
@@ -119,8 +116,8 @@ def _render_card(
         "rollout": stakeholder.rollout,
         **_card_forms(stakeholder, **bound),
     }
-    if not _is_fragment_request(request):
-        return render(request, CARD_TEMPLATE, context, status=status)
+    if not is_fragment_request(request):
+        return render_fragment_or_page(request, CARD_TEMPLATE, None, context, status=status)
     filters = _filters_of_map_page(request, stakeholder.rollout_id)
     context["panel"] = filters is not None or request.method == "GET"
     if request.method == "POST" and filters is not None and status == 200:
@@ -128,12 +125,12 @@ def _render_card(
         context["map"] = stakeholder_map
         context["grid"] = stakeholder_map.grid(**filters)
     partial = "card" if request.method == "GET" else "card-update"
-    return render(request, f"{CARD_TEMPLATE}#{partial}", context, status=status)
+    return render_fragment_or_page(request, CARD_TEMPLATE, partial, context, status=status)
 
 
 def _after_action(request: HttpRequest, pk: int) -> HttpResponse:
     """Reply to a successful card action: the refreshed card (htmx) or a redirect to it."""
-    if _is_fragment_request(request):
+    if is_fragment_request(request):
         return _render_card(request, _stakeholder_for_manager(request, pk, card=True))
     return redirect("rollout:stakeholder_card", pk=pk)
 
@@ -166,9 +163,8 @@ def stakeholder_map(request: HttpRequest, pk: int) -> HttpResponse:
             for key in ("map", "grid", "filter_form")
         },
     }
-    if _is_fragment_request(request) and request.htmx.target == "stakeholder-grid":
-        return render(request, f"{MAP_TEMPLATE}#grid", context)
-    return render(request, MAP_TEMPLATE, context)
+    grid_only = is_fragment_request(request) and request.htmx.target == "stakeholder-grid"
+    return render_fragment_or_page(request, MAP_TEMPLATE, "grid" if grid_only else None, context)
 
 
 @require_GET
