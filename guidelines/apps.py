@@ -7,6 +7,7 @@ class GuidelinesConfig(AppConfig):
     verbose_name = _("Guidelines and trainings")
 
     def ready(self) -> None:
-        # Its notification kinds and reminder rules, registered with the outbox.
-        from guidelines import notices  # noqa: F401
+        # Its notification kinds and reminder rules (registered with the outbox) and the
+        # figures it contributes to the rollout's dashboard, gates and heatmap.
+        from guidelines import figures, notices  # noqa: F401
         from guidelines.reminders import guidelines, trainings  # noqa: F401

@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from rollout.figures import GUIDELINE_ACKNOWLEDGED, TRAINING_COVERAGE, figure_total
 from rollout.models import (
     OPEN_ACTIVITY_STATUSES,
     Activity,
@@ -179,18 +180,14 @@ class RolloutSignals:
     def guideline_acknowledged(self) -> Share:
         """Requests of the guideline versions in force (active people), and how many of them
         are acknowledged (guidelines.selectors.guidelines): one aggregate query."""
-        from guidelines.selectors.guidelines import acknowledged_counts
-
-        acknowledged, asked = acknowledged_counts()
+        acknowledged, asked = figure_total(GUIDELINE_ACKNOWLEDGED, rollout_id=self.rollout_id)
         return Share(part=acknowledged, whole=asked)
 
     @cached_property
     def training_coverage(self) -> Share:
         """Active people in a department, and how many of them attended a workshop, webinar
         or coaching session of this rollout (guidelines.selectors.trainings): one query."""
-        from guidelines.selectors.trainings import training_coverage_counts
-
-        trained, to_train = training_coverage_counts(rollout_id=self.rollout_id)
+        trained, to_train = figure_total(TRAINING_COVERAGE, rollout_id=self.rollout_id)
         return Share(part=trained, whole=to_train)
 
 

@@ -23,6 +23,7 @@ from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from rollout.figures import GUIDELINE_ACKNOWLEDGED, TRAINING_COVERAGE, figure_by_department
 from rollout.models import (
     OPEN_ACTIVITY_STATUSES,
     Activity,
@@ -475,10 +476,8 @@ def _add_training_coverage(
     rows: dict[int, DepartmentReadiness], *, rollout: Rollout, ids: list[int] | None
 ) -> None:
     """Training coverage per department (guidelines.selectors.trainings): one grouped query."""
-    from guidelines.selectors.trainings import coverage_by_department
-
-    for department_id, (trained, members) in coverage_by_department(
-        rollout_id=rollout.pk, department_ids=ids
+    for department_id, (trained, members) in figure_by_department(
+        TRAINING_COVERAGE, rollout_id=rollout.pk, department_ids=ids
     ).items():
         row = rows.get(department_id)
         if row is not None and members:
@@ -496,10 +495,8 @@ def _add_guideline_acknowledged(
 ) -> None:
     """Acknowledged share of the guidelines in force per department
     (guidelines.selectors.guidelines): one grouped query."""
-    from guidelines.selectors.guidelines import acknowledged_by_department
-
-    for department_id, (acknowledged, asked) in acknowledged_by_department(
-        department_ids=ids
+    for department_id, (acknowledged, asked) in figure_by_department(
+        GUIDELINE_ACKNOWLEDGED, rollout_id=None, department_ids=ids
     ).items():
         row = rows.get(department_id)
         if row is not None and asked:

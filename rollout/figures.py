@@ -1,0 +1,49 @@
+"""Figures other apps contribute to the rollout's dashboard, gate criteria and readiness heatmap.
+
+The rollout app names the figures its pages and gates need (`GUIDELINE_ACKNOWLEDGED`,
+`TRAINING_COVERAGE`) but does not compute them: the app that owns the data registers how, from
+its AppConfig.ready() (guidelines/figures.py). So rollout never imports that app, and a figure
+whose app is not installed reads as nothing counted yet.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+Counts = tuple[int, int]  # (part, whole), e.g. (acknowledged, asked)
+
+GUIDELINE_ACKNOWLEDGED = "guideline_acknowledged"
+TRAINING_COVERAGE = "training_coverage"
+
+
+@dataclass(frozen=True)
+class FigureSource:
+    """How one figure is counted: for the whole company, and per department (one grouped
+    query each)."""
+
+    # A figure that does not depend on the rollout (guidelines are the company's) ignores the id.
+    total: Callable[[int | None], Counts]  # rollout id -> counts
+    by_department: Callable[[int | None, list[int] | None], dict[int, Counts]]
+
+
+_SOURCES: dict[str, FigureSource] = {}
+
+
+def figure_register(name: str, source: FigureSource) -> None:
+    if name in _SOURCES and _SOURCES[name] != source:
+        raise ValueError(f"The figure {name!r} is registered twice.")
+    _SOURCES[name] = source
+
+
+def figure_total(name: str, *, rollout_id: int | None) -> Counts:
+    source = _SOURCES.get(name)
+    return source.total(rollout_id) if source else (0, 0)
+
+
+def figure_by_department(
+    name: str, *, rollout_id: int | None, department_ids: Iterable[int] | None
+) -> dict[int, Counts]:
+    source = _SOURCES.get(name)
+    if source is None:
+        return {}
+    ids = list(department_ids) if department_ids is not None else None
+    return source.by_department(rollout_id, ids)
