@@ -262,7 +262,8 @@ SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 8 * 60) * 60
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_REFRESH_SECONDS = env_int("SESSION_REFRESH_SECONDS", 60)
 # Sessions are read from the cache (Redis) and written through to the database
-# (rollout/sessions.py: Django's cached_db, carrying on without the cache when it is down).
+# (core/sessions.py: Django's cached_db, carrying on without the cache when it is down; a
+# session is never only in Redis, and a save never waits for a stopped or frozen one).
 SESSION_ENGINE = "core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
