@@ -64,6 +64,8 @@ class Breaker:
 
     def allow(self) -> bool:
         """Closed: yes. Open: no, except for one call at a time after the pause."""
+        if not self.open_until:  # the usual case, without the lock
+            return True
         with self._lock:
             if not self.open_until:
                 return True
