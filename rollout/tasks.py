@@ -49,6 +49,7 @@ def monthly_leadership_pack() -> None:
 def people_import_read(import_id: int) -> None:
     """Read a queued people import into its preview; a second run does nothing."""
     from celery.exceptions import SoftTimeLimitExceeded
+    from django.utils import translation
 
     from rollout.models import PeopleImport
     from rollout.services import people_import_jobs
@@ -58,9 +59,9 @@ def people_import_read(import_id: int) -> None:
     except SoftTimeLimitExceeded:
         people_import = PeopleImport.objects.filter(pk=import_id).first()
         if people_import is not None:
-            people_import_jobs.people_import_fail(
-                people_import=people_import, reason=people_import_jobs.timeout_reason()
-            )
+            with translation.override(people_import.language or settings.LANGUAGE_CODE):
+                reason = people_import_jobs.timeout_reason()
+            people_import_jobs.people_import_fail(people_import=people_import, reason=reason)
 
 
 @shared_task

@@ -11,14 +11,13 @@ The threshold is explicit (settings, documented in .env.example):
   progress into the row (`progress_done` of `progress_total`, `progress_at`), and the page polls
   it. Applying goes in chunks of APPLY_CHUNK rows, each chunk and the progress committed
   together, so a worker that dies resumes after the last chunk it wrote, never twice.
-- Handing the work to the broker never fails the request: when the broker is down the row
+- Handing the work to the broker (core.queue) never fails the request: when it is down the row
   waits, and `people_imports_resume` (beat, every PEOPLE_IMPORT_RESUME_SECONDS) hands over
   every import queued or running without progress for PEOPLE_IMPORT_STALL_SECONDS; after
   PEOPLE_IMPORT_MAX_ATTEMPTS starts without an end it fails with the reason.
 """
 
 import datetime
-import logging
 import time
 
 from django.conf import settings
@@ -49,8 +48,6 @@ from rollout.services.people_import import (
 )
 from rollout.services.people_limits import PeopleFileNeedsWorker, ReadLimits, number
 
-logger = logging.getLogger(__name__)
-
 APPLY_CHUNK = 500
 # The worker writes its progress at most this often (seconds).
 PROGRESS_EVERY_SECONDS = 1.0
@@ -60,22 +57,13 @@ PROGRESS_EVERY_SECONDS = 1.0
 
 
 def _enqueue(task_name: str, import_id: int) -> bool:
-    """Publish once, without retries; False when the broker does not take it (the row waits
-    for the beat). Never raises: a web request must not fail because the broker is down."""
+    """Publish through the one guarded publish (core.queue): False when the broker does not
+    take it, and the row waits for the beat. Never raises: a web request must not fail because
+    the broker is down."""
+    from core.queue import enqueue
     from rollout import tasks
 
-    task = getattr(tasks, task_name)
-    try:
-        task.apply_async(args=[import_id], retry=False)
-    except Exception:  # kombu's OperationalError, a refused socket, a full disk, ...
-        logger.warning(
-            "The broker did not take %s for people import %s; the beat hands it over later.",
-            task_name,
-            import_id,
-            exc_info=True,
-        )
-        return False
-    return True
+    return enqueue(getattr(tasks, task_name), import_id)
 
 
 def _enqueue_on_commit(task_name: str, import_id: int) -> None:

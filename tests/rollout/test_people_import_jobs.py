@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from core import queue
 from rollout import tasks
 from rollout.models import ImportStatus, PeopleImport, Person
 from rollout.services import people_import, people_import_jobs
@@ -42,6 +43,13 @@ def _upload(client: Client, content: bytes, name: str = "hr.csv"):
     return client.post(
         reverse("rollout:people_import"), {"file": SimpleUploadedFile(name, content)}
     )
+
+
+@pytest.fixture(autouse=True)
+def _broker_not_paused():
+    queue.reset()
+    yield
+    queue.reset()
 
 
 def _broker_down(monkeypatch) -> list[str]:
@@ -281,6 +289,7 @@ def test_an_upload_with_the_broker_down_is_no_500_and_the_beat_hands_it_over_lat
     assert queued.status == ImportStatus.QUEUED
     # The broker is back; the beat finds the import that never started.
     monkeypatch.undo()
+    queue.reset()  # the publishing pause after the failure is over
     later = timezone.now() + datetime.timedelta(seconds=settings.PEOPLE_IMPORT_STALL_SECONDS + 1)
     assert people_import_jobs.people_imports_resume(now=later)["handed_over"] == 1
     queued.refresh_from_db()

@@ -282,3 +282,34 @@ def test_the_form_names_the_configured_limits(cast, settings):
     settings.PEOPLE_IMPORT_MAX_ROWS = 20_000
     page = _german_manager(cast).get(reverse("rollout:people_import")).content.decode()
     assert "20.000 Zeilen" in page and "250 Spalten" in page
+
+
+# --- Production settings ----------------------------------------------------------------------
+
+
+def test_the_limits_come_from_the_environment_in_production():
+    from tests.test_settings import PRODUCTION_ENV, _manage
+
+    probe = (
+        "from django.conf import settings; "
+        "print(settings.PEOPLE_IMPORT_MAX_ROWS, settings.PEOPLE_IMPORT_MAX_EXPANDED_BYTES, "
+        "settings.PEOPLE_IMPORT_SYNC_MAX_ROWS, "
+        "settings.CELERY_BEAT_SCHEDULE['rollout-people-imports-resume']['task'])"
+    )
+    result = _manage(
+        "shell",
+        "-c",
+        probe,
+        env={
+            **PRODUCTION_ENV,
+            "PEOPLE_IMPORT_MAX_ROWS": "20000",
+            "PEOPLE_IMPORT_SYNC_MAX_ROWS": "",
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == (
+        f"20000 {50 * MB} 1000 rollout.tasks.people_imports_resume"
+    )
+    refused = _manage("check", env={**PRODUCTION_ENV, "PEOPLE_IMPORT_MAX_ROWS": "viele"})
+    assert refused.returncode != 0
+    assert "PEOPLE_IMPORT_MAX_ROWS must be a whole number" in refused.stderr
