@@ -5,6 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import DateInput
 from guidelines.models import ComprehensionQuestion
 from rollout.models import Department
 
@@ -36,15 +37,13 @@ class VersionForm(forms.Form):
         help_text=_("In one or two sentences: what is new in this version."),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    effective_date = forms.DateField(
-        label=_("Effective from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    effective_date = forms.DateField(label=_("Effective from"), required=False, widget=DateInput())
 
 
 class ApproveForm(forms.Form):
     approved_on = forms.DateField(
         label=_("Approved by the works council on"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     works_agreement_reference = forms.CharField(
         label=_("Works agreement reference"),
@@ -79,7 +78,7 @@ class PublishForm(forms.Form):
         help_text=_(
             "Empty: two weeks from today. Afterwards, missing acknowledgments are overdue."
         ),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
     def clean(self):

@@ -3,6 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import DateInput
 from rollout.models import (
     ActivityStatus,
     Person,
@@ -47,13 +48,6 @@ class QueuedPasswordResetForm(PasswordResetForm):
                 about=user,
                 dedup_key=f"password_reset:{user.pk}:{minute}",
             )
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 TEMPLATE_LEWIN = "lewin"

@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from rollout.forms import DateInput
+from core.widgets import DateInput
 from rollout.models import (
     Channel,
     CommunicationItem,

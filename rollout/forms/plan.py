@@ -8,7 +8,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from rollout.forms import DateInput
+from core.widgets import DateInput
 from rollout.models import (
     Activity,
     ActivityKind,

@@ -6,18 +6,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import DateTimeInput
 from rollout.models import Department, Person, SupplyChannel
 from rollout.models.workflows import MAX_TURNAROUND_HOURS
 from rollout.services.workflows import Terms
 
 HOURS, DAYS = "hours", "days"
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 def _people_by_email(text: str) -> list[Person]:
