@@ -229,6 +229,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+# Password-reset and sign-in-link requests per client address and window (core/throttle.py);
+# beyond them the visitor gets a 429 page and no mail is sent. 0 switches the limit off.
+LINK_REQUEST_LIMIT = env_int("LINK_REQUEST_LIMIT", 10)
+LINK_REQUEST_WINDOW_MINUTES = env_int("LINK_REQUEST_WINDOW_MINUTES", 15)
 
 # Brute-force protection: lock a user name + address pair after repeated failures.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
@@ -566,7 +570,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Link tokens in logged paths ("Not Found: /supply/<token>/") become "[redacted]".
+    "filters": {"redact_tokens": {"()": "core.signing.RedactTokens"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -574,5 +586,8 @@ LOGGING = {
         # WeasyPrint logs every step of every PDF at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # "Not Found: <path>" before any handler sees it; runserver's request lines.
+        "django.request": {"filters": ["redact_tokens"]},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

@@ -3,17 +3,19 @@
 from email.utils import formataddr
 
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from core.signing import LinkPurpose, link_payload, link_token
 from notifications.kinds import NotificationKind, get_kind
 from notifications.models import Notification
 from notifications.policy import zone_of
 
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+# Never expires: an old mail's unsubscribe link must still work (RFC 8058).
+UNSUBSCRIBE_LINK = LinkPurpose(salt=UNSUBSCRIBE_SALT)
 
 
 class NotificationObsolete(Exception):
@@ -69,7 +71,7 @@ def render_parts(
 
 
 def unsubscribe_token(email: str, kind: str) -> str:
-    return signing.dumps({"e": email.lower(), "k": kind}, salt=UNSUBSCRIBE_SALT, compress=True)
+    return link_token(UNSUBSCRIBE_LINK, {"e": email.lower(), "k": kind})
 
 
 def unsubscribe_link(notification: Notification) -> str:
@@ -79,10 +81,7 @@ def unsubscribe_link(notification: Notification) -> str:
 
 def unsubscribe_target(token: str) -> tuple[str, str] | None:
     """(email, kind) of an unsubscribe token, or None when it was not made by us."""
-    try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    except signing.BadSignature:
-        return None
+    data = link_payload(UNSUBSCRIBE_LINK, token)
     if not isinstance(data, dict) or not data.get("e") or not data.get("k"):
         return None
     return str(data["e"]), str(data["k"])

@@ -72,6 +72,8 @@ def build(cast) -> MatrixObjects:
     )
     workflow = factories.ContentWorkflowFactory(department=department, by=cast.manager)
     workflow_services.workflow_propose(workflow=workflow, by=cast.manager)  # head_a to answer
+    workflow.refresh_from_db()
+    workflow.latest_revision.suppliers.add(employee)  # whose supplier link is tried
     delivery, _created = workflow_services.delivery_log(
         workflow=workflow, description="Messefotos", requested_at=timezone.now()
     )

@@ -16,6 +16,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.signing import LinkExpired as SignedLinkExpired
+from core.signing import LinkInvalid, LinkPurpose, link_read, link_token
 from guidelines.models.trainings import (
     InvitationStatus,
     SessionStatus,
@@ -44,6 +46,10 @@ RSVP_SALT = "guidelines.training.rsvp"
 FEEDBACK_SALT = "guidelines.training.feedback"
 RSVP_MAX_AGE = datetime.timedelta(days=60)
 FEEDBACK_MAX_AGE = datetime.timedelta(days=30)
+# The invitation's id, signed as plain text (the format of the links already sent).
+RSVP_LINK = LinkPurpose(salt=RSVP_SALT, max_age=RSVP_MAX_AGE, text=True)
+FEEDBACK_LINK = LinkPurpose(salt=FEEDBACK_SALT, max_age=FEEDBACK_MAX_AGE, text=True)
+_PURPOSES = {RSVP_SALT: RSVP_LINK, FEEDBACK_SALT: FEEDBACK_LINK}
 
 # The fields that make up the calendar event: changing one raises the sequence and re-sends.
 EVENT_FIELDS = ("title", "description", "starts_at", "ends_at", "room", "online_url")
@@ -68,11 +74,11 @@ class Answer:
 
 
 def rsvp_token(invitation: TrainingInvitation) -> str:
-    return signing.TimestampSigner(salt=RSVP_SALT).sign(str(invitation.pk))
+    return link_token(RSVP_LINK, str(invitation.pk))
 
 
 def feedback_token(invitation: TrainingInvitation) -> str:
-    return signing.TimestampSigner(salt=FEEDBACK_SALT).sign(str(invitation.pk))
+    return link_token(FEEDBACK_LINK, str(invitation.pk))
 
 
 class LinkExpired(Exception):
@@ -86,12 +92,16 @@ class LinkExpired(Exception):
 def invitation_id_from_token(token: str, *, salt: str, max_age: datetime.timedelta) -> int:
     """The invitation id a link was made for. Raises LinkExpired for a genuine but old link,
     signing.BadSignature for anything else."""
-    signer = signing.TimestampSigner(salt=salt)
+    purpose = _PURPOSES.get(salt) or LinkPurpose(salt=salt, text=True)
     try:
-        return int(signer.unsign(token, max_age=max_age))
-    except signing.SignatureExpired:
-        raise LinkExpired(int(signer.unsign(token))) from None
-    except ValueError:
+        return int(link_read(purpose, token, max_age=max_age))
+    except SignedLinkExpired as expired:
+        try:
+            invitation_id = int(expired.payload)
+        except ValueError:
+            raise signing.BadSignature(token) from None
+        raise LinkExpired(invitation_id) from None
+    except (LinkInvalid, ValueError):
         raise signing.BadSignature(token) from None
 
 

@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.widgets import DateInput
@@ -36,18 +35,17 @@ class QueuedPasswordResetForm(PasswordResetForm):
         return User.objects.filter(email__iexact=email.strip(), is_active=True)
 
     def save(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
-        from notifications.services import notification_queue
         from rollout.notices import PASSWORD_RESET
+        from rollout.services.account_links import account_mail_queue
 
-        # One email per account and minute: a double click or a reload sends one.
-        minute = timezone.now().strftime("%Y%m%d%H%M")
-        for user in self.get_users(self.cleaned_data["email"]):
-            notification_queue(
-                kind=PASSWORD_RESET,
-                to=user,
-                about=user,
-                dedup_key=f"password_reset:{user.pk}:{minute}",
-            )
+        # One email per account and minute: a double click or a reload sends one. An address
+        # without an account takes the same time (see account_mail_queue).
+        account_mail_queue(
+            kind=PASSWORD_RESET,
+            email=self.cleaned_data["email"],
+            users=self.get_users(self.cleaned_data["email"]),
+            key="password_reset",
+        )
 
 
 TEMPLATE_LEWIN = "lewin"

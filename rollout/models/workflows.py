@@ -3,7 +3,6 @@ deliveries against them (the service levels), and one-time sign-in links for hea
 password."""
 
 import datetime
-import hashlib
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -11,6 +10,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.signing import secret_digest
 
 # The longest turnaround a workflow can agree: 30 days.
 MAX_TURNAROUND_HOURS = 24 * 30
@@ -365,15 +366,18 @@ class ContentDelivery(models.Model):
 
 
 LOGIN_LINK_HOURS = 72
+# The salt of LoginLink.password_fingerprint (core.signing.fingerprint of the password hash).
+LOGIN_LINK_PASSWORD_SALT = "rollout.login-link.password"  # noqa: S105 (a salt)
 
 
 def login_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return secret_digest(token)
 
 
 class LoginLink(models.Model):
     """A one-time sign-in link sent by email (many department heads have no password). Only
-    the token's hash is stored; the link expires and works once."""
+    the token's hash is stored; the link expires, works once, and only while it is the user's
+    newest link and their password has not changed since it was made."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -382,6 +386,8 @@ class LoginLink(models.Model):
         related_name="login_links",
     )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # Of the user's password hash when the link was made: a new password revokes the link.
+    password_fingerprint = models.CharField(max_length=64, editable=False, default="")
     next_url = models.CharField(_("then open"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires"))

@@ -7,18 +7,25 @@ conditional update, so a double-submitted confirmation confirms once and records
 """
 
 import datetime
-import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.access import require_manager
+from core.signing import (
+    LinkPurpose,
+    fingerprint,
+    fingerprint_matches,
+    link_payload,
+    link_token,
+    secret_token,
+)
 from rollout.models import (
     ContentDelivery,
     ContentWorkflow,
@@ -32,7 +39,11 @@ from rollout.models import (
     WorkflowRevision,
     WorkflowState,
 )
-from rollout.models.workflows import LOGIN_LINK_HOURS, login_token_hash
+from rollout.models.workflows import (
+    LOGIN_LINK_HOURS,
+    LOGIN_LINK_PASSWORD_SALT,
+    login_token_hash,
+)
 
 # The terms a revision holds; a new revision copies them from the one before.
 TERMS = ("content", "trigger", "turnaround_hours", "channel", "channel_detail", "notes")
@@ -477,12 +488,14 @@ def delivery_mark_delivered(
 def login_link_create(
     *, user: User, next_url: str = "", hours: int = LOGIN_LINK_HOURS
 ) -> tuple[LoginLink, str]:
-    """A new one-time link; returns it and the raw token (only in the email, never stored)."""
-    token = secrets.token_urlsafe(32)
+    """A new one-time link; returns it and the raw token (only in the email, never stored).
+    From now on only this link of the user works (see `login_link_find`)."""
+    token, digest = secret_token()
     now = timezone.now()
     link = LoginLink.objects.create(
         user=user,
-        token_hash=login_token_hash(token),
+        token_hash=digest,
+        password_fingerprint=fingerprint(LOGIN_LINK_PASSWORD_SALT, user.password),
         next_url=next_url,
         created_at=now,
         expires_at=now + datetime.timedelta(hours=hours),
@@ -491,8 +504,10 @@ def login_link_create(
 
 
 def login_link_find(*, token: str) -> LoginLink | None:
-    """The usable link for a token (not used, not expired, active user), else None."""
-    return (
+    """The usable link for a token, else None. Usable: not used, not expired, its user active,
+    no newer link made for the same user since, and the user's password unchanged since."""
+    newer = LoginLink.objects.filter(user_id=OuterRef("user_id"), pk__gt=OuterRef("pk"))
+    link = (
         LoginLink.objects.select_related("user")
         .filter(
             token_hash=login_token_hash(token),
@@ -500,8 +515,14 @@ def login_link_find(*, token: str) -> LoginLink | None:
             expires_at__gt=timezone.now(),
             user__is_active=True,
         )
+        .exclude(Exists(newer))
         .first()
     )
+    if link is None or not fingerprint_matches(
+        LOGIN_LINK_PASSWORD_SALT, link.user.password, link.password_fingerprint
+    ):
+        return None
+    return link
 
 
 def login_link_consume(*, token: str) -> LoginLink | None:
@@ -522,70 +543,78 @@ def login_link_consume(*, token: str) -> LoginLink | None:
 
 def login_link_request(*, email: str, next_url: str = "") -> None:
     """Email a one-time sign-in link to the active account with this address, if any; at most
-    one per account and minute. Whether the account exists is never revealed."""
-    from notifications.services import notification_queue
+    one per account and minute. Whether the account exists is never revealed, not even by
+    the time the request takes (rollout/services/account_links.py)."""
     from rollout.notices import LOGIN_LINK
+    from rollout.services.account_links import account_mail_queue
 
-    minute = timezone.now().strftime("%Y%m%d%H%M")
-    for user in User.objects.filter(Q(email__iexact=email.strip()), is_active=True):
-        notification_queue(
-            kind=LOGIN_LINK,
-            to=user,
-            about=user,
-            dedup_key=f"login_link:{user.pk}:{minute}",
-            context={"next_url": next_url},
-        )
+    account_mail_queue(
+        kind=LOGIN_LINK,
+        email=email,
+        users=User.objects.filter(Q(email__iexact=email.strip()), is_active=True),
+        key="login_link",
+        context={"next_url": next_url},
+    )
 
 
 def new_submission_key() -> uuid.UUID:
     return uuid.uuid4()
 
 
-# --- Signed links ----------------------------------------------------------------------------
+# --- Signed links ---------------------------------------------------------------------------
 
 WORKFLOW_LINK_SALT = "rollout.workflow-link"
 SUPPLY_LINK_SALT = "rollout.supply-link"
 WORKFLOW_LINK_DAYS = 30
 SUPPLY_LINK_DAYS = 365
+WORKFLOW_LINK = LinkPurpose(
+    salt=WORKFLOW_LINK_SALT, max_age=datetime.timedelta(days=WORKFLOW_LINK_DAYS)
+)
+SUPPLY_LINK = LinkPurpose(salt=SUPPLY_LINK_SALT, max_age=datetime.timedelta(days=SUPPLY_LINK_DAYS))
 
 
 def workflow_link_path(*, workflow: ContentWorkflow) -> str:
     """A signed path that opens the workflow (valid WORKFLOW_LINK_DAYS): for emails."""
-    from django.core import signing
     from django.urls import reverse
 
-    token = signing.dumps({"w": workflow.pk}, salt=WORKFLOW_LINK_SALT, compress=True)
-    return reverse("rollout:workflow_link", args=[token])
+    return reverse("rollout:workflow_link", args=[link_token(WORKFLOW_LINK, {"w": workflow.pk})])
 
 
 def workflow_from_link(*, token: str) -> ContentWorkflow | None:
-    from django.core import signing
-
-    try:
-        data = signing.loads(token, salt=WORKFLOW_LINK_SALT, max_age=WORKFLOW_LINK_DAYS * 86400)
-    except signing.BadSignature:
+    data = link_payload(WORKFLOW_LINK, token)
+    if not isinstance(data, dict):
         return None
     return ContentWorkflow.objects.select_related("department").filter(pk=data.get("w")).first()
 
 
 def supply_link_path(*, workflow: ContentWorkflow, person: Person) -> str:
     """A signed path where a supplier logs a delivery without a password."""
-    from django.core import signing
     from django.urls import reverse
 
-    token = signing.dumps({"w": workflow.pk, "p": person.pk}, salt=SUPPLY_LINK_SALT, compress=True)
+    token = link_token(SUPPLY_LINK, {"w": workflow.pk, "p": person.pk})
     return reverse("rollout:supply", args=[token])
 
 
-def supply_from_link(*, token: str) -> tuple[ContentWorkflow, Person] | None:
-    from django.core import signing
+class SupplyLinkRevoked(Exception):
+    """A genuine supplier link of someone who no longer supplies this workflow."""
 
-    try:
-        data = signing.loads(token, salt=SUPPLY_LINK_SALT, max_age=SUPPLY_LINK_DAYS * 86400)
-    except signing.BadSignature:
+
+def supply_from_link(*, token: str) -> tuple[ContentWorkflow, Person] | None:
+    """The workflow and supplier of a valid link, or None when it is not ours, expired, or its
+    workflow or person is gone. Raises SupplyLinkRevoked when the person is no longer one of
+    the workflow's suppliers (those of the revision in force, else of the latest, as the
+    workflow's page lists them)."""
+    data = link_payload(SUPPLY_LINK, token)
+    if not isinstance(data, dict):
         return None
     workflow = ContentWorkflow.objects.select_related("department").filter(pk=data.get("w")).first()
     person = Person.objects.filter(pk=data.get("p"), is_active=True).first()
     if workflow is None or person is None:
         return None
+    revision_id = workflow.confirmed_revision_id or workflow.latest_revision_id
+    supplies = WorkflowRevision.suppliers.through.objects.filter(
+        workflowrevision_id=revision_id, person_id=person.pk
+    ).exists()
+    if not supplies:
+        raise SupplyLinkRevoked(token)
     return workflow, person

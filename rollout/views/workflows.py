@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.access import manager_required, require_manager
+from core.throttle import throttled
 from rollout.forms.workflows import (
     ChangesForm,
     DecisionForm,
@@ -385,8 +386,12 @@ def delivery_delivered(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def supply(request: HttpRequest, token: str) -> HttpResponse:
-    """A supplier logs a delivery from the signed link, without a password."""
-    found = services.supply_from_link(token=token)
+    """A supplier logs a delivery from the signed link, without a password; a supplier who
+    was removed from the workflow is told that the link is no longer valid."""
+    try:
+        found = services.supply_from_link(token=token)
+    except services.SupplyLinkRevoked:
+        return render(request, "rollout/workflows/supply_revoked.html", status=410)
     if found is None:
         return render(request, "rollout/workflows/link_invalid.html", status=404)
     workflow, person = found
@@ -454,8 +459,10 @@ def workflow_link(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@throttled("account-mail")
 def login_link_request(request: HttpRequest) -> HttpResponse:
-    """“Send me a sign-in link”: the same answer whether the address has an account or not."""
+    """“Send me a sign-in link”: the same answer, in the same time, whether the address has an
+    account or not; limited per client address (core/throttle.py)."""
     form = LoginLinkRequestForm(request.POST or None, initial={"next": request.GET.get("next")})
     if request.method == "POST" and form.is_valid():
         next_url = _safe_next(request, form.cleaned_data["next"], "")

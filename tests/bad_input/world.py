@@ -61,6 +61,8 @@ class World:
             department=cast.department_a, by=cast.manager
         )
         workflow_propose(workflow=self.workflow, by=cast.manager)
+        self.workflow.refresh_from_db()
+        self.workflow.latest_revision.suppliers.add(cast.employee.person)  # the supplier link's
         self.item = communication_services.communication_item_create(
             rollout=self.rollout,
             date=datetime.date.today(),

@@ -552,6 +552,7 @@ def test_a_proposal_answered_before_sending_is_not_mailed(cast, proposed):
 
 def test_a_supplier_logs_a_delivery_from_the_link_once(cast, workflow):
     lisa = factories.PersonFactory(department=cast.department_a, first_name="Lisa")
+    _latest(workflow).suppliers.add(lisa)
     path = services.supply_link_path(workflow=workflow, person=lisa)
     client = Client()
     page = client.get(path)
@@ -718,7 +719,9 @@ def test_query_counts_do_not_grow(cast, workflow, who, page):
     }
     client = cast.client(who)
     _grow(cast, 2)
-    services.workflow_edit(workflow=workflow, terms=_terms(turnaround_hours=5), by=cast.manager)
+    services.workflow_edit(
+        workflow=workflow, terms=_terms(turnaround_hours=5, suppliers=(supplier,)), by=cast.manager
+    )
     _deliver(workflow, requested_hours_ago=40, delivered_after_hours=2)
     small = _count(client, urls[page])
     _grow(cast, 8)
@@ -728,7 +731,9 @@ def test_query_counts_do_not_grow(cast, workflow, who, page):
     services.workflow_request_changes(
         workflow=workflow, revision_id=_latest(workflow).pk, by=cast.head_a, comment="Mehr"
     )
-    services.workflow_edit(workflow=workflow, terms=_terms(turnaround_hours=6), by=cast.manager)
+    services.workflow_edit(
+        workflow=workflow, terms=_terms(turnaround_hours=6, suppliers=(supplier,)), by=cast.manager
+    )
     large = _count(client, urls[page])
     assert small == large, f"{page}: {small} queries with little data, {large} with more"
     assert large <= 16
