@@ -91,3 +91,46 @@ def test_department_list_shows_the_readiness_heatmap_readably(page: Page, live_s
     row.get_by_role("link", name="Vertrieb").focus()
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Vertrieb")
+
+
+def test_a_large_import_shows_its_progress_and_reloads_when_the_worker_is_done(
+    page: Page, live_server, manager, settings, monkeypatch
+):
+    """Above PEOPLE_IMPORT_SYNC_MAX_ROWS the page waits for the worker, polls with htmx and
+    shows the preview (and later the result) by itself, without a click."""
+    from rollout.services import people_import_jobs
+
+    settings.PEOPLE_IMPORT_SYNC_MAX_ROWS = 50
+    handed: list[tuple[str, int]] = []
+    # The worker is this test: what the web request hands over is recorded, not run inline.
+    monkeypatch.setattr(
+        people_import_jobs, "_enqueue", lambda task, pk: handed.append((task, pk)) or True
+    )
+    violations = watch_csp(page)
+    sign_in(page, live_server, manager.email)
+    lines = ["E-Mail;Vorname;Nachname;Abteilung"] + [
+        f"gross{n}@example.de;Greta{n};Groß;Lager" for n in range(120)
+    ]
+    page.goto(f"{live_server.url}/people/import/")
+    page.locator("#people-import-form input[type=file]").set_input_files(
+        files=[{"name": "gross.csv", "mimeType": "text/csv", "buffer": "\r\n".join(lines).encode()}]
+    )
+    page.locator("#people-import-form button[type=submit]").click()
+    expect(page.locator("#import-progress-text")).to_contain_text(
+        "Warten auf den Hintergrunddienst"
+    )
+    people_import = PeopleImport.objects.get()
+    assert handed == [("people_import_read", people_import.pk)]
+
+    people_import_jobs.people_import_read(import_id=people_import.pk)
+    expect(page.locator("#import-counts [data-count=create]")).to_have_text("120", timeout=10_000)
+
+    page.locator("#import-confirm").click()
+    expect(page.locator("#import-progress")).to_contain_text("im Hintergrund")
+    assert handed[-1] == ("people_import_apply_rows", people_import.pk)
+    assert not Person.objects.filter(last_name="Groß").exists()
+
+    people_import_jobs.people_import_apply_run(import_id=people_import.pk)
+    expect(page.locator("#import-status")).to_have_text("Übernommen", timeout=10_000)
+    assert Person.objects.filter(last_name="Groß").count() == 120
+    assert violations == []

@@ -220,6 +220,30 @@ def _all(data: bytearray, needle: bytes):
         offset = data.find(needle, offset + 1)
 
 
+def test_an_entity_expansion_bomb_in_a_sheet_is_refused_with_bounded_cost():
+    """ "Billion laughs": expat (2.4+) stops entity amplification itself; it ends in
+    "cannot be read" within a second or so and well below 100 MB."""
+    entities = "".join(
+        f'<!ENTITY lol{n} "{("&lol%s;" % (n - 1)) * 10 if n > 1 else "lol" * 10}">'
+        for n in range(1, 10)
+    )
+    sheet = (
+        f'<?xml version="1.0"?><!DOCTYPE lolz [{entities}]><worksheet {NS}><sheetData>'
+        f'{HEADER_ROW}<row r="2"><c r="A2" t="inlineStr"><is><t>&lol9;</t></is></c></row>'
+        "</sheetData></worksheet>"
+    ).encode()
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        with translation.override("en"), pytest.raises(PeopleFileError, match="cannot be read"):
+            read_people_file(_xlsx_with_sheet(sheet), "hr.xlsx")
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert time.monotonic() - started < 3.0
+    assert peak < 100 * MB
+
+
 # --- Rows, columns, cells -------------------------------------------------------------------
 
 
