@@ -234,15 +234,28 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_a_real_gunicorn_logs_link_requests_without_their_tokens(tmp_path):
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "access-log-test-" + "k" * 50,
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "EMAIL_URL": "console://",
+    "HTTPS": "false",
+    "BEHIND_PROXY": "false",
+}
+
+
+@pytest.mark.parametrize("production", [True, False], ids=["production", "debug"])
+def test_a_real_gunicorn_logs_link_requests_without_their_tokens(tmp_path, production):
     """gunicorn as the image starts it (with its config), a request to a link page with a
     Referer that is a link too: the access log has the request, without either token."""
     port = _free_port()
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DEBUG": "true",
+        **(PRODUCTION if production else {}),
         "CHANGEHUB_VAR_DIR": str(tmp_path),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "STATIC_ROOT": str(tmp_path / "static"),
         "LOG_LEVEL": "WARNING",
     }
     env.pop("REDIS_URL", None)
