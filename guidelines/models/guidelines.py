@@ -10,23 +10,15 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import Authored, AuthoredAndUpdated
 from rollout.models import Department, Person
 
 
-class Guideline(models.Model):
+class Guideline(Authored):
     """A set of rules of the game (e.g. the social media guideline), kept in versions."""
 
     title = models.CharField(_("title"), max_length=160)
     description = models.TextField(_("description"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("guideline")
@@ -56,7 +48,7 @@ PUBLISHED_STATUSES = (VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED)
 EDITABLE_STATUSES = (VersionStatus.DRAFT, VersionStatus.REVIEW)
 
 
-class GuidelineVersion(models.Model):
+class GuidelineVersion(AuthoredAndUpdated):
     """One version (Fassung) of a guideline. Status: draft -> works council review ->
     approved (date, works agreement reference) -> published -> superseded by the next one.
     The body is Markdown; its headings are the sections."""
@@ -100,16 +92,6 @@ class GuidelineVersion(models.Model):
         related_name="superseded_by",
     )
     superseded_at = models.DateTimeField(_("superseded"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("guideline version")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import AuthoredAndUpdated
 from rollout.models import Department, Person, Phase, StakeholderRole
 
 
@@ -26,7 +27,7 @@ class SessionStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class TrainingSession(models.Model):
+class TrainingSession(AuthoredAndUpdated):
     """A training session (Schulung) in a rollout phase: when, where, who trains, how many
     seats, and for whom. `sequence` is the calendar revision: raised on every change, so that
     calendar programs replace the event they have; `uid` is the event's stable identity."""
@@ -82,16 +83,6 @@ class TrainingSession(models.Model):
     uid = models.UUIDField(_("calendar identity"), default=uuid.uuid4, unique=True, editable=False)
     sequence = models.PositiveIntegerField(_("calendar revision"), default=0)
     series = models.UUIDField(_("series"), null=True, blank=True, db_index=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(m2m_fields=[audience_departments, audience_people])
 
     class Meta:

@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import Authored
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -243,7 +245,7 @@ class RolloutApproach(models.TextChoices):
     SANDWICH = "sandwich", _("Sandwich: leadership and staff at the same time")
 
 
-class Rollout(models.Model):
+class Rollout(Authored):
     """A social media rollout run as a change project in Lewin's three phases."""
 
     name = models.CharField(_("name"), max_length=160)
@@ -265,15 +267,6 @@ class Rollout(models.Model):
     )
     start_date = models.DateField(_("start"))
     end_date = models.DateField(_("end"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import Authored
 from rollout.models.core import Department, Person, Phase, Rollout, Stakeholder
 
 
@@ -46,21 +47,12 @@ class GateDecision(models.Model):
         return f"{self.phase} @ {self.decided_at:%Y-%m-%d}"
 
 
-class RolloutTemplate(models.Model):
+class RolloutTemplate(Authored):
     """A company's own rollout template, saved from a rollout's activities."""
 
     name = models.CharField(_("name"), max_length=160, unique=True)
     # [{"phase": "unfreeze", "title": str, "description": str, "kind": str}]
     items = models.JSONField(_("activities"), default=list)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("rollout template")
