@@ -297,3 +297,25 @@ def test_behind_the_proxy_the_limit_is_per_client_not_per_proxy(cast, settings):
     assert first.post(url, {"email": "a@example.de"}).status_code == 200
     assert first.post(url, {"email": "a@example.de"}).status_code == 429
     assert second.post(url, {"email": "a@example.de"}).status_code == 200
+
+
+# --- Every link page checks on the server and answers in the visitor's language -------------
+
+
+@pytest.mark.parametrize("kind", ["workflow", "supply", "login", "acknowledge", "rsvp", "feedback"])
+def test_a_broken_link_of_every_kind_is_refused_in_german(cast, kind):
+    from tests.bad_input.test_links import tokens
+    from tests.bad_input.world import World
+
+    world = World(cast)
+    world.invitation.attended = True
+    world.invitation.save(update_fields=["attended"])
+    name, token = tokens(world)[kind]
+    client = Client()
+    genuine = client.get(reverse(name, args=[token]), **GERMAN)
+    assert genuine.status_code == 200
+    broken = client.get(reverse(name, args=[token[:-2] + "xx"]), **GERMAN)
+    assert broken.status_code in (404, 410)
+    assert '<html lang="de"' in broken.text
+    english = ("This link", "does not work", "Page not found", "expired")
+    assert not any(text in broken.text for text in english), broken.text[:2000]
