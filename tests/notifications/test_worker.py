@@ -193,8 +193,9 @@ def test_redis_stopped_during_a_web_action(sink, rig_factory, tmp_path):
             rig.worker()
             rig.beat("one")
             redis.stop()
+            url = reverse("password_reset")  # the first reverse imports every URLconf
             started = time.monotonic()
-            response = Client().post(reverse("password_reset"), {"email": user.email})
+            response = Client().post(url, {"email": user.email})
             elapsed = time.monotonic() - started
             assert response.status_code == 302, response.status_code
             assert elapsed < 2, elapsed
