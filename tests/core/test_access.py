@@ -141,3 +141,22 @@ def test_no_app_keeps_its_own_copy_of_the_manager_check():
         for match in COPY.finditer(path.read_text(encoding="utf-8"))
     ]
     assert not found, "use core.access instead:\n" + "\n".join(found)
+
+
+def test_in_production_a_german_user_gets_the_german_refusal_pages(cast, settings):
+    """DEBUG off: a head of department trying the manager's pages gets the 404 page, and
+    trying a manager's action the 403 page, both in German; nothing is written."""
+    from django.urls import reverse
+
+    from notifications.models import Notification
+
+    settings.DEBUG = False
+    client = cast.client("head_a")
+    page = client.get(reverse("rollout:department_list"), HTTP_ACCEPT_LANGUAGE="de")
+    assert page.status_code == 404
+    assert "Seite nicht gefunden" in page.text
+    before = Notification.objects.count()
+    action = client.post(reverse("notifications:retry", args=[1]), HTTP_ACCEPT_LANGUAGE="de")
+    assert action.status_code == 403
+    assert "Keine Berechtigung" in action.text
+    assert Notification.objects.count() == before
