@@ -267,8 +267,9 @@ def test_signing_in_while_redis_is_away_keeps_the_session(outage, db, how):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("how", ["stopped", "frozen"])
 def test_publish_report_and_acknowledgment_answer_while_redis_is_away_and_finish_later(
-    outage, cast, how
+    outage, cast, how, settings
 ):
+    settings.DEBUG = False  # as in production: no debug page would hide an error
     for _ in range(3):
         factories.PersonFactory(department=cast.department_b)
     in_force = factories.guideline_version("published")
