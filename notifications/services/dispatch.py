@@ -10,6 +10,7 @@ the rows stay pending and the next dispatch after the broker is back hands them 
 
 import datetime
 import logging
+import time
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -74,34 +75,54 @@ def reclaim_stale(*, now: datetime.datetime) -> int:
 
 # Rows handed over longer ago than this while the send queue is empty lost their task.
 HANDOVER_GRACE_SECONDS = 5
+# A key in the broker's Redis holding when that Redis started to hold our tasks: a Redis that
+# restarts empty (and loses every queued task) loses the key with them.
+BROKER_EPOCH_KEY = "changehub:broker-epoch"
 
 
-def send_queue_size() -> int | None:
-    """How many tasks wait in the broker's queue of the sender; None when it cannot be told
-    (broker away)."""
+def _broker_facts() -> tuple[int | None, datetime.datetime | None]:
+    """How many tasks wait in the sender's queue, and since when the broker holds its tasks
+    (None: not known, or a broker that does not lose them)."""
     from changehub.celery import app
     from core.queue import broker_paused
     from notifications.tasks import send_notifications
 
     if broker_paused():
-        return None
+        return None, None
+    size, epoch = None, None
     try:
         queue = app.amqp.router.route({}, send_notifications.name)["queue"]
         with app.connection_for_write() as conn, conn.channel() as channel:
-            return queue.bind(channel).queue_declare().message_count
+            size = queue.bind(channel).queue_declare().message_count
+            client = getattr(channel, "client", None)
+            if client is not None and str(app.conf.broker_url).startswith("redis"):
+                client.set(BROKER_EPOCH_KEY, repr(time.time()), nx=True)
+                value = client.get(BROKER_EPOCH_KEY)
+                if value:
+                    epoch = datetime.datetime.fromtimestamp(float(value), tz=datetime.UTC)
     except Exception:  # broker down or hung: fall back to the long reclaim time
-        logger.info("Could not read the length of the send queue.", exc_info=True)
-        return None
+        logger.info("Could not ask the broker about the send queue.", exc_info=True)
+    return size, epoch
+
+
+def send_queue_size() -> int | None:
+    """How many tasks wait in the broker's queue of the sender; None when it cannot be told."""
+    return _broker_facts()[0]
 
 
 def handover_stale(*, now: datetime.datetime) -> datetime.datetime:
-    """Rows handed to the broker before this moment and still pending lost their task. With
-    the send queue empty nothing is waiting there (the broker lost it: a Redis restart; or
-    the worker holding it was killed): after a few seconds. With tasks waiting, after
-    NOTIFY_RECLAIM_SECONDS (they may be theirs)."""
-    if send_queue_size() == 0:
-        return now - datetime.timedelta(seconds=HANDOVER_GRACE_SECONDS)
-    return now - datetime.timedelta(seconds=settings.NOTIFY_RECLAIM_SECONDS)
+    """Rows handed to the broker before this moment and still pending lost their task:
+    - handed over before the broker's epoch (Redis restarted empty since: every task gone);
+    - with the send queue empty, handed over more than a few seconds ago (nothing waits
+      there: the broker lost it, or the worker holding it was killed);
+    - otherwise after NOTIFY_RECLAIM_SECONDS (tasks waiting in the queue may be theirs)."""
+    size, epoch = _broker_facts()
+    stale = now - datetime.timedelta(seconds=settings.NOTIFY_RECLAIM_SECONDS)
+    if size == 0:
+        stale = now - datetime.timedelta(seconds=HANDOVER_GRACE_SECONDS)
+    if epoch is not None:
+        stale = max(stale, min(epoch, now))
+    return stale
 
 
 def notifications_dispatch(

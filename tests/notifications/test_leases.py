@@ -124,11 +124,11 @@ def test_rows_handed_over_with_the_send_queue_empty_are_handed_over_again_at_onc
 def test_rows_handed_over_wait_while_tasks_are_queued(settings):
     """Tasks waiting in the queue may be theirs: those rows wait for the reclaim time."""
     row = _row(claimed_at=_ago(60))
-    with mock.patch.object(dispatch, "send_queue_size", return_value=3):
+    with mock.patch.object(dispatch, "_broker_facts", return_value=(3, None)):
         assert services.notifications_dispatch() == 0
     old = _ago(settings.NOTIFY_RECLAIM_SECONDS + 1)
     Notification.objects.filter(pk=row.pk).update(claimed_at=old)
-    with mock.patch.object(dispatch, "send_queue_size", return_value=3):
+    with mock.patch.object(dispatch, "_broker_facts", return_value=(3, None)):
         assert services.notifications_dispatch() == 1
 
 
@@ -199,3 +199,36 @@ def test_giving_up_after_the_last_temporary_error_is_logged_at_error(settings, c
     row.refresh_from_db()
     assert row.state == NotificationState.FAILED
     assert any(f"Notification {row.pk} ({NOTE})" in r.getMessage() for r in caplog.records)
+
+
+def test_rows_handed_over_before_a_redis_restart_go_out_at_the_next_dispatch(tmp_path, settings):
+    """Our own redis-server: tasks wait in the queue, so the rows would wait for the reclaim
+    time; then Redis restarts empty, and the broker's epoch tells the dispatcher at once that
+    every task handed over before it is gone, even with other tasks queued since."""
+    from changehub.celery import app
+    from devtools.redis_server import RedisServer, publish_to
+    from notifications.sink import free_port
+
+    redis = RedisServer(free_port(), tmp_path / "redis.log").start()
+    queue_name = f"test-{time.monotonic_ns()}"
+
+    def other_task_waits() -> None:
+        with app.connection_for_write() as conn:
+            conn.SimpleQueue(queue_name).put({"some": "task"})
+
+    try:
+        with publish_to(queue_name, redis.url):
+            other_task_waits()
+            assert dispatch.send_queue_size() == 1  # ... and the broker's epoch starts
+            time.sleep(0.05)
+            row = _row(claimed_at=timezone.now())
+            assert services.notifications_dispatch() == 0  # its task may be the one waiting
+            redis.stop()
+            redis.start()  # empty: the task of the row is gone
+            other_task_waits()
+            assert dispatch.send_queue_size() == 1
+            assert services.notifications_dispatch() == 1
+    finally:
+        redis.stop()
+    row.refresh_from_db()
+    assert row.state == NotificationState.SENT
