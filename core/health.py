@@ -12,6 +12,8 @@ balancers wait a few seconds at most). `down` names every part that did not answ
 """
 
 import concurrent.futures
+import os
+import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -29,8 +31,10 @@ PROBE_SECONDS = 1.5
 # Parts without which nothing works: any of them down answers 503.
 ESSENTIAL = ("database", "broker")
 
-# Two threads kept for the probes: the cache probe reuses its thread's Redis connection.
-_probes = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="health")
+# Two threads kept for the probes (the cache probe reuses its thread's Redis connection),
+# made in the process that uses them (never inherited through a fork).
+_probes: tuple[int, concurrent.futures.ThreadPoolExecutor] | None = None
+_probes_lock = threading.Lock()
 
 
 def _ms(started: float) -> float:
@@ -105,7 +109,12 @@ def _collect(future: concurrent.futures.Future, deadline: float) -> dict[str, ob
 
 
 def _submit(probe: Callable[[], dict[str, object]]) -> concurrent.futures.Future:
-    return _probes.submit(probe)
+    global _probes
+    with _probes_lock:
+        if _probes is None or _probes[0] != os.getpid():
+            executor = concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="health")
+            _probes = (os.getpid(), executor)
+        return _probes[1].submit(probe)
 
 
 def health_report() -> dict[str, object]:
