@@ -479,7 +479,7 @@ NOTIFY_RECLAIM_SECONDS = env_int("NOTIFY_RECLAIM_SECONDS", 300)
 # A row being sent is leased to its send task for this long and renewed every quarter of it
 # while the task runs; a row whose task is gone (worker killed) is handed out again at the
 # first dispatch after the lease ran out. Rows handed over whose task the broker lost (Redis
-# restarted) go out again at the next dispatch that finds the queue empty.
+# restarted empty) go out again at the next dispatch (notifications/services/dispatch.py).
 NOTIFY_SEND_LEASE_SECONDS = env_int("NOTIFY_SEND_LEASE_SECONDS", 30)
 # Mass mailings (publishing a guideline) are a job row that the worker turns into outbox rows,
 # this many per transaction; a run whose lease (renewed each batch) ran out is resumed by beat,
@@ -490,7 +490,7 @@ NOTIFY_FANOUT_MAX_ATTEMPTS = env_int("NOTIFY_FANOUT_MAX_ATTEMPTS", 5)
 # A row being sent is leased to its send task for this long and renewed every quarter of it
 # while the task runs; a row whose task is gone (worker killed) is handed out again at the
 # first dispatch after the lease ran out. Rows handed over whose task the broker lost (Redis
-# restarted) go out again at the next dispatch that finds the queue empty.
+# restarted empty) go out again at the next dispatch (notifications/services/dispatch.py).
 NOTIFY_SEND_LEASE_SECONDS = env_int("NOTIFY_SEND_LEASE_SECONDS", 30)
 # Mass mailings (publishing a guideline) are a job row that the worker turns into outbox rows,
 # this many per transaction; a run whose lease (renewed each batch) ran out is resumed by beat,
