@@ -81,6 +81,12 @@ class Breaker:
                     logger.warning("Cache reachable again.")
                 self.open_until, self._trying = 0.0, False
 
+    def released(self) -> None:
+        """The trial call ended without telling whether Redis answers (e.g. `incr` of a
+        missing key, a value that cannot be pickled): the next call may try again."""
+        with self._lock:
+            self._trying = False
+
     def failed(self, error: BaseException) -> None:
         with self._lock:
             if not self.open_until:
@@ -179,6 +185,9 @@ class RedisCacheClient(DjangoRedisCacheClient):
             logger.warning("Cache error (%s): carrying on without it.", error)
             breaker.remember(written)
             return fallback()
+        except BaseException:  # not Redis's doing: the caller's to handle
+            breaker.released()
+            raise
         breaker.succeeded()
         return result
 

@@ -224,6 +224,17 @@ def test_a_write_lost_while_redis_was_frozen_does_not_leave_a_stale_value(outage
     assert cache.get("changed") is None
 
 
+def test_an_error_of_the_first_call_after_an_outage_does_not_keep_the_breaker_open(outage):
+    cache = caches["default"]
+    outage.down("stopped")
+    assert cache.get("anything") is None  # opens the breaker
+    outage.back("stopped")
+    with pytest.raises(ValueError):
+        cache.incr("no-such-counter")  # the trial call: Redis answers "no such key"
+    cache.set("greeting", "moin")
+    assert cache.get("greeting") == "moin"
+
+
 def test_a_sign_out_while_redis_is_frozen_stays_a_sign_out(outage, cast):
     client = cast.client("manager")
     assert client.get(reverse("rollout:home")).status_code in (200, 302)
