@@ -47,8 +47,9 @@ class LinkPurpose:
     compress: bool = True
 
 
-class LinkInvalid(Exception):
-    """Not made by us for this purpose: tampered, truncated, another purpose's token."""
+class LinkInvalid(signing.BadSignature):
+    """Not made by us for this purpose: tampered, truncated, another purpose's token (a
+    BadSignature, so code that catches Django's signing errors catches it too)."""
 
 
 class LinkExpired(LinkInvalid):

@@ -10,7 +10,6 @@ import datetime
 import uuid
 from collections.abc import Iterable
 
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -91,7 +90,7 @@ class LinkExpired(Exception):
 
 def invitation_id_from_token(token: str, *, salt: str, max_age: datetime.timedelta) -> int:
     """The invitation id a link was made for. Raises LinkExpired for a genuine but old link,
-    signing.BadSignature for anything else."""
+    core.signing.LinkInvalid for anything else."""
     purpose = _PURPOSES.get(salt) or LinkPurpose(salt=salt, text=True)
     try:
         return int(link_read(purpose, token, max_age=max_age))
@@ -99,10 +98,10 @@ def invitation_id_from_token(token: str, *, salt: str, max_age: datetime.timedel
         try:
             invitation_id = int(expired.payload)
         except ValueError:
-            raise signing.BadSignature(token) from None
+            raise LinkInvalid(salt) from None
         raise LinkExpired(invitation_id) from None
-    except (LinkInvalid, ValueError):
-        raise signing.BadSignature(token) from None
+    except ValueError:
+        raise LinkInvalid(salt) from None
 
 
 # --- Audience and invitations --------------------------------------------------------------

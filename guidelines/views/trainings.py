@@ -4,7 +4,6 @@ in their email, without a password."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.access import require_manager
 from core.htmx import render_fragment_or_page
 from core.http import private_no_store
+from core.signing import LinkInvalid
 from guidelines.forms.trainings import (
     AnswerForm,
     CancelForm,
@@ -342,7 +342,7 @@ def _invitation_from_link(token: str, *, salt: str, max_age) -> TrainingInvitati
     """The invitation of a valid link; LinkExpired for a genuine old one; 404 otherwise."""
     try:
         pk = services.invitation_id_from_token(token, salt=salt, max_age=max_age)
-    except signing.BadSignature:
+    except LinkInvalid:
         raise Http404 from None
     invitation = (
         TrainingInvitation.objects.select_related("session", "session__trainer", "person")
