@@ -79,6 +79,8 @@ class Stack:
         self.worker: subprocess.Popen | None = None
         self.beat: subprocess.Popen | None = None
         self.starts = 0
+        # One process sends one mail at a time: a kill can then cost at most one duplicate.
+        self.concurrency = 1
 
     def _spawn(self, args: list[str], log_name: str) -> tuple[subprocess.Popen, object]:
         log = self.tmp / log_name
@@ -95,7 +97,7 @@ class Stack:
 
     def start_worker(self) -> None:
         self.starts += 1
-        args = ["worker", "--loglevel=INFO", "--concurrency=2", "-Q", self.queue]
+        args = ["worker", "--loglevel=INFO", f"--concurrency={self.concurrency}", "-Q", self.queue]
         args += ["-n", f"{self.queue}-{self.starts}@%h", "--without-mingle", "--without-gossip"]
         self.worker, self.worker_log = self._spawn(args, f"worker-{self.starts}.log")
         self.wait(lambda: "ready" in self.worker_log.read_text(), 60)

@@ -243,3 +243,15 @@ def test_the_outbox_page_shows_a_mailing_in_progress(cast, language, heading, pr
     assert heading in page
     assert "Social-Media-Richtlinie (v1)" in page
     assert progress in page
+
+
+def test_the_admin_lists_mailings_read_only(cast, client):
+    version = factories.guideline_version("published")
+    job = _job(version)
+    staff = factories.UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    listing = client.get(reverse("admin:notifications_fanout_changelist"))
+    assert listing.status_code == 200 and job.key in listing.content.decode()
+    page = client.get(reverse("admin:notifications_fanout_change", args=[job.pk]))
+    assert page.status_code == 200
+    assert client.get(reverse("admin:notifications_fanout_add")).status_code == 403
