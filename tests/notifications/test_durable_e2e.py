@@ -190,7 +190,7 @@ def test_a_publication_to_1000_people_survives_worker_kills_and_redis_restarts(s
     # Kill 1: while the worker writes the outbox rows.
     def writing() -> bool:
         job.refresh_from_db()
-        return 0 < job.done < job.total
+        return 0 < job.done <= 600  # well before the end: the kill lands while it writes
 
     stack.wait(writing, 60, every=0.02)
     stack.kill_worker()
@@ -200,7 +200,7 @@ def test_a_publication_to_1000_people_survives_worker_kills_and_redis_restarts(s
     stack.start_worker()
 
     # Kill 2: while it sends.
-    stack.wait(lambda: 100 <= len(set(sink.ids)) < 1000, 90, every=0.02)
+    stack.wait(lambda: 100 <= len(set(sink.ids)) <= 600, 90, every=0.02)
     stack.kill_worker()
     assert len(set(sink.ids)) < 1000
     stack.restart_redis()
