@@ -9,9 +9,11 @@ it sends, the worker is killed with SIGKILL twice (at 20 % and 70 %) and Redis i
 arrived), `reminders_duplicated` (arrived more than once) and `reminders_per_second` (from the
 queueing to the last arrival) are merged into var/bench/results.json.
 
-A worker killed between the SMTP server's "250 OK" and recording the row as sent leaves the
-row in `sending`; it goes back to pending after NOTIFY_RECLAIM_SECONDS and is sent again (the
-engine prefers a rare duplicate, recognisable by its Message-ID, to a lost reminder).
+A worker killed leaves its rows in `sending`; they go back to pending once their lease
+(NOTIFY_SEND_LEASE_SECONDS, renewed while a task runs) has run out and are sent again. Only the
+mail being sent at the moment of the kill can arrive twice (the server had accepted it, the row
+was not yet recorded): the engine prefers that rare duplicate, recognisable by its Message-ID,
+to a lost reminder. Rows whose task Redis lost go out at the next dispatch.
 """
 
 import contextlib
