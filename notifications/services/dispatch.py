@@ -94,15 +94,38 @@ def _broker_facts() -> tuple[int | None, datetime.datetime | None]:
         queue = app.amqp.router.route({}, send_notifications.name)["queue"]
         with app.connection_for_write() as conn, conn.channel() as channel:
             size = queue.bind(channel).queue_declare().message_count
-            client = getattr(channel, "client", None)
-            if client is not None and str(app.conf.broker_url).startswith("redis"):
-                client.set(BROKER_EPOCH_KEY, repr(time.time()), nx=True)
-                value = client.get(BROKER_EPOCH_KEY)
-                if value:
-                    epoch = datetime.datetime.fromtimestamp(float(value), tz=datetime.UTC)
+            epoch = _epoch_of(channel)
     except Exception:  # broker down or hung: fall back to the long reclaim time
         logger.info("Could not ask the broker about the send queue.", exc_info=True)
     return size, epoch
+
+
+def _epoch_of(channel) -> datetime.datetime | None:
+    from changehub.celery import app
+
+    client = getattr(channel, "client", None)
+    if client is None or not str(app.conf.broker_url).startswith("redis"):
+        return None
+    client.set(BROKER_EPOCH_KEY, repr(time.time()), nx=True)
+    value = client.get(BROKER_EPOCH_KEY)
+    return datetime.datetime.fromtimestamp(float(value), tz=datetime.UTC) if value else None
+
+
+def broker_epoch() -> datetime.datetime | None:
+    """Since when the broker holds our tasks: a task handed over before this moment is gone
+    (Redis restarted empty since). None when not known or not applicable (the filesystem
+    broker keeps its tasks on disk). Other queues' resumers (reports) can use it too."""
+    from changehub.celery import app
+    from core.queue import broker_paused
+
+    if broker_paused():
+        return None
+    try:
+        with app.connection_for_write() as conn, conn.channel() as channel:
+            return _epoch_of(channel)
+    except Exception:
+        logger.info("Could not ask the broker for its epoch.", exc_info=True)
+        return None
 
 
 def send_queue_size() -> int | None:

@@ -223,8 +223,11 @@ def test_rows_handed_over_before_a_redis_restart_go_out_at_the_next_dispatch(tmp
             time.sleep(0.05)
             row = _row(claimed_at=timezone.now())
             assert services.notifications_dispatch() == 0  # its task may be the one waiting
+            before = dispatch.broker_epoch()
+            assert before is not None and before <= row.claimed_at
             redis.stop()
             redis.start()  # empty: the task of the row is gone
+            assert dispatch.broker_epoch() > row.claimed_at
             other_task_waits()
             assert dispatch.send_queue_size() == 1
             assert services.notifications_dispatch() == 1
