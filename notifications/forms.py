@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core import forms as number_fields
 from core.outbound import OutboundError, check_url
 from notifications.models import DepartmentChannel, FederalState, ReminderRule
 
@@ -10,6 +11,9 @@ class ReminderRuleForm(forms.ModelForm):
     class Meta:
         model = ReminderRule
         fields = ["enabled", "first_after_days", "every_days", "max_count", "escalate"]
+        field_classes = dict.fromkeys(
+            ["first_after_days", "every_days", "max_count"], number_fields.IntegerField
+        )
 
     def clean(self):
         data = super().clean()

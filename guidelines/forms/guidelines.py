@@ -5,6 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import IntegerField
 from core.widgets import DateInput
 from guidelines.models import ComprehensionQuestion
 from rollout.models import Department
@@ -98,7 +99,7 @@ class QuestionForm(forms.Form):
         help_text=_("One answer per line, at least two."),
         widget=forms.Textarea(attrs={"rows": 4}),
     )
-    correct_choice = forms.IntegerField(
+    correct_choice = IntegerField(
         label=_("Number of the right answer"), min_value=1, max_value=10, initial=1
     )
 

@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import IntegerField
 from core.widgets import DateInput, TimeInput
 from guidelines.models import GuidelineVersion, TrainingKind, TrainingSession, VersionStatus
 from rollout.models import Department, Person, Phase, Rollout, StakeholderRole
@@ -52,7 +53,7 @@ class SessionForm(forms.Form):
         required=False,
         help_text=_("A person from the directory."),
     )
-    capacity = forms.IntegerField(
+    capacity = IntegerField(
         label=_("Seats"),
         required=False,
         min_value=1,
@@ -182,7 +183,7 @@ class SeriesForm(forms.Form):
         queryset=Department.objects.order_by("name"),
         widget=forms.CheckboxSelectMultiple,
     )
-    interval_days = forms.IntegerField(
+    interval_days = IntegerField(
         label=_("Days between the sessions"),
         min_value=0,
         max_value=90,

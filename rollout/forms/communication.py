@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core import forms as number_fields
 from core.widgets import DateInput
 from rollout.models import (
     Channel,
@@ -136,6 +137,7 @@ class SuccessStoryForm(forms.ModelForm):
     class Meta:
         model = SuccessStory
         fields = ["kind", "date", "department", "title", "description", "kpi_name", "kpi_value"]
+        field_classes = {"kpi_value": number_fields.DecimalField}
         widgets = {
             "kind": forms.RadioSelect,
             "date": DateInput(),

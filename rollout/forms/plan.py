@@ -8,6 +8,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import IntegerField
 from core.widgets import DateInput
 from rollout.models import (
     Activity,
@@ -157,7 +158,7 @@ class ActivityMoveForm(forms.Form):
 
 class CriterionForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=CriterionKind.choices, widget=FastSelect)
-    threshold = forms.IntegerField(
+    threshold = IntegerField(
         label=_("Threshold (%)"),
         required=False,
         min_value=0,

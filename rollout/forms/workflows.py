@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import IntegerField
 from core.widgets import DateTimeInput
 from rollout.models import Department, Person, SupplyChannel
 from rollout.models.workflows import MAX_TURNAROUND_HOURS
@@ -55,7 +56,7 @@ class WorkflowForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
         help_text=_("Email addresses of the people who supply it, one per line."),
     )
-    turnaround = forms.IntegerField(label=_("Turnaround"), min_value=1, max_value=720)
+    turnaround = IntegerField(label=_("Turnaround"), min_value=1, max_value=720)
     turnaround_unit = forms.ChoiceField(
         label=_("Unit"), choices=[(HOURS, _("hours")), (DAYS, _("days"))], initial=HOURS
     )
