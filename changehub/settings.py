@@ -313,6 +313,8 @@ LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
 USE_TZ = True
+# English dates day-first ("2 December 2026", "02/12/2026"), not Django's US defaults.
+FORMAT_MODULE_PATH = ["changehub.formats"]
 
 # --- Static files -----------------------------------------------------------------------
 STATIC_URL = "static/"
