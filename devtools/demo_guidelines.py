@@ -168,6 +168,7 @@ def seed_guidelines(*, manager: User | None) -> Guideline | None:
     )
     v1 = guideline.versions.get()
     services.version_submit(version=v1, by=manager)
+    _backdate_submission(v1, days=150)  # before its approval
     services.version_approve(
         version=v1,
         approved_on=today - datetime.timedelta(days=130),
@@ -192,6 +193,7 @@ def seed_guidelines(*, manager: User | None) -> Guideline | None:
             version=v2, text=text, choices=choices, correct_choice=correct, by=manager
         )
     services.version_submit(version=v2, by=manager)
+    _backdate_submission(v2, days=20)
     services.version_approve(
         version=v2,
         approved_on=today - datetime.timedelta(days=14),
@@ -205,6 +207,12 @@ def seed_guidelines(*, manager: User | None) -> Guideline | None:
     _backdate(v1, submitted=150, published=120, superseded=10)
     _backdate(v2, submitted=20, published=10)
     return guideline
+
+
+def _backdate_submission(version, *, days: int) -> None:
+    submitted_at = timezone.now() - datetime.timedelta(days=days)
+    GuidelineVersion.objects.filter(pk=version.pk).update(submitted_at=submitted_at)
+    version.events.filter(kind="submitted").update(at=submitted_at)
 
 
 def _backdate(version, *, submitted: int, published: int, superseded: int | None = None) -> None:

@@ -203,6 +203,8 @@ class GuidelineFactory(DjangoModelFactory):
         from guidelines.services import guidelines as guideline_services
 
         body = kwargs.pop("body", GUIDELINE_BODY)
+        # A version is published only with its effective date (or "from publication").
+        kwargs.setdefault("effective_date", timezone.localdate())
         return guideline_services.guideline_create(body=body, by=kwargs.pop("by", None), **kwargs)
 
 
@@ -225,14 +227,13 @@ def guideline_version(
         version = guideline.versions.get()
     else:
         version, _created = guideline_services.version_create(guideline=guideline, by=None)
-        if body is not None:
-            version = guideline_services.version_update(
-                version=version,
-                body=body,
-                change_summary="Geändert.",
-                effective_date=None,
-                by=None,
-            )
+        version = guideline_services.version_update(
+            version=version,
+            body=version.body if body is None else body,
+            change_summary="" if body is None else "Geändert.",
+            effective_date=timezone.localdate(),
+            by=None,
+        )
     for text, choices, correct in questions:
         guideline_services.question_add(
             version=version, text=text, choices=choices, correct_choice=correct, by=None

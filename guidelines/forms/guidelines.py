@@ -2,7 +2,7 @@
 the acknowledgment (with the comprehension check) and recording it on someone's behalf."""
 
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import IntegerField
@@ -40,6 +40,23 @@ class VersionForm(forms.Form):
     )
     effective_date = forms.DateField(label=_("Effective from"), required=False, widget=DateInput())
 
+    def __init__(self, *args, frozen: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if frozen:
+            # With the works council or approved: the text is frozen, the date may change.
+            del self.fields["body"]
+            del self.fields["change_summary"]
+
+
+class ReturnToDraftForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why back to draft?"),
+        max_length=1000,
+        help_text=_("For example “The works council asks for a section on private accounts”."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why the version goes back to draft.")},
+    )
+
 
 class ApproveForm(forms.Form):
     approved_on = forms.DateField(
@@ -52,10 +69,22 @@ class ApproveForm(forms.Form):
         help_text=_("For example “BV 2026/03 Social Media”."),
     )
 
+    def __init__(self, *args, submitted_on=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.submitted_on = submitted_on
+
     def clean_approved_on(self):
         value = self.cleaned_data["approved_on"]
         if value > timezone.localdate():
             raise forms.ValidationError(_("The approval cannot be in the future."))
+        if self.submitted_on is not None and value < self.submitted_on:
+            raise forms.ValidationError(
+                _(
+                    "The approval cannot be before the version was sent to the works council "
+                    "(%(date)s)."
+                ),
+                params={"date": formats.date_format(self.submitted_on, "SHORT_DATE_FORMAT")},
+            )
         return value
 
 
@@ -82,8 +111,46 @@ class PublishForm(forms.Form):
         widget=DateInput(),
     )
 
+    effective_date = forms.DateField(
+        label=_("Effective from"),
+        required=False,
+        help_text=_("The day from which this version applies."),
+        widget=DateInput(),
+    )
+    effective_on_publication = forms.BooleanField(
+        label=_("Applies from publication (today)"),
+        required=False,
+        help_text=_("Only if there is no date of its own: it then applies from today."),
+    )
+
+    def __init__(self, *args, needs_effective_date: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.needs_effective_date = needs_effective_date
+        if not needs_effective_date:
+            # The version has its effective date (shown on the page, changed on the edit page).
+            del self.fields["effective_date"]
+            del self.fields["effective_on_publication"]
+
     def clean(self):
         data = super().clean()
+        if self.needs_effective_date:
+            if data.get("effective_date") and data.get("effective_on_publication"):
+                self.add_error(
+                    "effective_on_publication",
+                    _("Either a date or “from publication”, not both."),
+                )
+            elif (
+                not data.get("effective_date")
+                and not data.get("effective_on_publication")
+                and "effective_date" not in self.errors
+            ):
+                self.add_error(
+                    "effective_date",
+                    _(
+                        "Give the date from which this version applies, or choose "
+                        "“from publication”."
+                    ),
+                )
         if data.get("scope") == "departments" and not data.get("departments"):
             self.add_error("departments", _("Choose at least one department."))
         value = data.get("acknowledge_by")

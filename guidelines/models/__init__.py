@@ -3,6 +3,7 @@
 from guidelines.models.guidelines import (
     AGREED_STATUSES,
     EDITABLE_STATUSES,
+    FROZEN_STATUSES,
     PUBLISHED_STATUSES,
     Acknowledgment,
     AcknowledgmentMethod,
@@ -10,6 +11,8 @@ from guidelines.models.guidelines import (
     ComprehensionQuestion,
     Guideline,
     GuidelineVersion,
+    VersionEvent,
+    VersionEventKind,
     VersionStatus,
 )
 from guidelines.models.trainings import (  # noqa: F401 (the training models)
@@ -24,6 +27,7 @@ from guidelines.models.trainings import (  # noqa: F401 (the training models)
 __all__ = [
     "AGREED_STATUSES",
     "EDITABLE_STATUSES",
+    "FROZEN_STATUSES",
     "PUBLISHED_STATUSES",
     "Acknowledgment",
     "AcknowledgmentMethod",
@@ -31,5 +35,7 @@ __all__ = [
     "ComprehensionQuestion",
     "Guideline",
     "GuidelineVersion",
+    "VersionEvent",
+    "VersionEventKind",
     "VersionStatus",
 ]

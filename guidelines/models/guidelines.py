@@ -44,8 +44,13 @@ class VersionStatus(models.TextChoices):
 AGREED_STATUSES = (VersionStatus.APPROVED, VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED)
 # Statuses of a version that is or was in force.
 PUBLISHED_STATUSES = (VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED)
-# Statuses in which the text and the questions may still change.
-EDITABLE_STATUSES = (VersionStatus.DRAFT, VersionStatus.REVIEW)
+# Statuses in which the text and the questions may still change: only a draft. From the
+# submission on, the works council's text is frozen (see FROZEN_STATUSES).
+EDITABLE_STATUSES = (VersionStatus.DRAFT,)
+# With the works council, or approved by it: the text and the questions are exactly the ones
+# submitted (their hash is kept); only the effective date may still change. The manager can
+# pull the version back to draft, with a reason.
+FROZEN_STATUSES = (VersionStatus.REVIEW, VersionStatus.APPROVED)
 
 
 class GuidelineVersion(AuthoredAndUpdated):
@@ -61,10 +66,21 @@ class GuidelineVersion(AuthoredAndUpdated):
     body_html = models.TextField(_("text (HTML)"), blank=True, editable=False)
     change_summary = models.TextField(_("change summary"), blank=True)
     effective_date = models.DateField(_("effective from"), null=True, blank=True)
+    effective_on_publication = models.BooleanField(
+        _("in force from publication"),
+        default=False,
+        help_text=_("The manager chose, when publishing, that it applies from that day."),
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=VersionStatus.choices, default=VersionStatus.DRAFT
     )
     submitted_at = models.DateTimeField(_("sent to the works council"), null=True, blank=True)
+    submitted_text_hash = models.CharField(
+        _("fingerprint of the submitted text"),
+        max_length=64,
+        blank=True,
+        help_text=_("SHA-256 of the text and the questions as sent to the works council."),
+    )
     approved_on = models.DateField(_("approved on"), null=True, blank=True)
     works_agreement_reference = models.CharField(
         _("works agreement reference"), max_length=120, blank=True
@@ -133,6 +149,10 @@ class GuidelineVersion(AuthoredAndUpdated):
         return self.status in EDITABLE_STATUSES
 
     @property
+    def is_frozen(self) -> bool:
+        return self.status in FROZEN_STATUSES
+
+    @property
     def is_agreed(self) -> bool:
         return self.status in AGREED_STATUSES
 
@@ -140,6 +160,52 @@ class GuidelineVersion(AuthoredAndUpdated):
         """The acknowledgment deadline has passed (for the people who have not acknowledged)."""
         today = today or timezone.localdate()
         return self.acknowledge_by is not None and self.acknowledge_by < today
+
+
+class VersionEventKind(models.TextChoices):
+    SUBMITTED = "submitted", _("Sent to the works council")
+    PULLED_BACK = "pulled_back", _("Back to draft")
+    APPROVED = "approved", _("Approved by the works council")
+
+
+class VersionEvent(models.Model):
+    """A step in a version's history with the works council: sent (with the fingerprint of
+    the text sent), pulled back to draft (with the reason), approved (for that fingerprint).
+    Append-only."""
+
+    version = models.ForeignKey(
+        GuidelineVersion, verbose_name=_("version"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("step"), max_length=16, choices=VersionEventKind.choices)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    text_hash = models.CharField(_("fingerprint of the text"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("version history entry")
+        verbose_name_plural = _("version history")
+        ordering = ["version", "at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="pulled_back") | ~models.Q(reason=""),
+                name="guideline_event_pull_back_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version}: {self.get_kind_display()}"
+
+    @property
+    def short_hash(self) -> str:
+        return self.text_hash[:12]
 
 
 class ComprehensionQuestion(models.Model):

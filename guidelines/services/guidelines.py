@@ -7,6 +7,8 @@ transition is a conditional update, so a double click or a retry changes nothing
 """
 
 import datetime
+import hashlib
+import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -16,8 +18,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.signing import LinkExpired, LinkInvalid, LinkPurpose, link_read, link_token
 from guidelines.markdown import render
@@ -28,6 +31,8 @@ from guidelines.models import (
     ComprehensionQuestion,
     Guideline,
     GuidelineVersion,
+    VersionEvent,
+    VersionEventKind,
     VersionStatus,
 )
 from guidelines.notices import GUIDELINE_ACK_LINK, GUIDELINE_ACK_REQUEST
@@ -160,6 +165,52 @@ def _locked_in(version: GuidelineVersion, statuses: Sequence[str]) -> GuidelineV
     return locked
 
 
+def version_text_hash(version: GuidelineVersion) -> str:
+    """SHA-256 (hex) of what the works council agrees to: the text, the change summary and the
+    comprehension questions (in order, with their answers and the right one)."""
+    questions = [
+        [question.text, question.choices, question.correct_choice]
+        for question in ComprehensionQuestion.objects.filter(version_id=version.pk).order_by(
+            "position", "pk"
+        )
+    ]
+    text = json.dumps(
+        {"body": version.body, "change_summary": version.change_summary, "questions": questions},
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def frozen_message(version: GuidelineVersion) -> str:
+    """Why the text of a version cannot be changed now."""
+    if version.status == VersionStatus.REVIEW:
+        return _(
+            "The works council is reviewing exactly this text: it and the questions cannot "
+            "be changed now. To change them, take the version back to draft (with a reason)."
+        )
+    if version.status == VersionStatus.APPROVED:
+        return _(
+            "The works council approved exactly this text: it and the questions cannot be "
+            "changed any more. To change them, take the version back to draft (with a reason); "
+            "it then needs a new approval."
+        )
+    return _("This version can no longer be changed.")
+
+
+def _event(
+    version: GuidelineVersion, kind: str, *, by: User | None, reason: str = "", text_hash: str = ""
+) -> VersionEvent:
+    return VersionEvent.objects.create(
+        version=version,
+        kind=kind,
+        by=by if by is not None and by.pk else None,
+        reason=reason,
+        text_hash=text_hash,
+    )
+
+
 def version_update(
     *,
     version: GuidelineVersion,
@@ -168,22 +219,29 @@ def version_update(
     effective_date: datetime.date | None,
     by: User | None,
 ) -> GuidelineVersion:
-    """Change the text of a version still in the works (draft or works council review)."""
+    """Change the text of a draft. With the works council (review) or approved, the text is
+    frozen: only the effective date may change (the same text is accepted, any other refused)."""
     with transaction.atomic():
-        locked = _locked_in(version, [VersionStatus.DRAFT, VersionStatus.REVIEW])
-        locked.body = body
-        locked.body_html = render(body)
-        locked.change_summary = change_summary.strip()
+        locked = _locked_in(
+            version, [VersionStatus.DRAFT, VersionStatus.REVIEW, VersionStatus.APPROVED]
+        )
+        fields = ["effective_date", "updated_at"]
+        if locked.status == VersionStatus.DRAFT:
+            locked.body = body
+            locked.body_html = render(body)
+            locked.change_summary = change_summary.strip()
+            fields += ["body", "body_html", "change_summary"]
+        elif body != locked.body or change_summary.strip() != locked.change_summary:
+            raise ValidationError(frozen_message(locked), code="frozen")
         locked.effective_date = effective_date
         locked.full_clean()
-        locked.save(
-            update_fields=["body", "body_html", "change_summary", "effective_date", "updated_at"]
-        )
+        locked.save(update_fields=fields)
     return locked
 
 
 def version_submit(*, version: GuidelineVersion, by: User | None) -> GuidelineVersion:
-    """Send a draft to the works council for review. Submitting twice changes nothing."""
+    """Send a draft to the works council for review, with the fingerprint (SHA-256) of its
+    text and questions, recorded in its history. Submitting twice changes nothing."""
     with transaction.atomic():
         locked = GuidelineVersion.objects.select_for_update().get(pk=version.pk)
         if locked.status == VersionStatus.REVIEW:
@@ -193,19 +251,38 @@ def version_submit(*, version: GuidelineVersion, by: User | None) -> GuidelineVe
             raise ValidationError(_("The version has no text yet."))
         locked.status = VersionStatus.REVIEW
         locked.submitted_at = timezone.now()
-        locked.save(update_fields=["status", "submitted_at", "updated_at"])
+        locked.submitted_text_hash = version_text_hash(locked)
+        locked.save(update_fields=["status", "submitted_at", "submitted_text_hash", "updated_at"])
+        _event(locked, VersionEventKind.SUBMITTED, by=by, text_hash=locked.submitted_text_hash)
     return locked
 
 
-def version_return_to_draft(*, version: GuidelineVersion, by: User | None) -> GuidelineVersion:
-    """The works council asked for changes: the version goes back to draft."""
+def version_return_to_draft(
+    *, version: GuidelineVersion, reason: str, by: User | None
+) -> GuidelineVersion:
+    """Take a version with the works council (or approved by it, not yet published) back to
+    draft, for changes: the reason goes into its history; an approval no longer applies."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the version goes back to draft.")})
     with transaction.atomic():
         locked = GuidelineVersion.objects.select_for_update().get(pk=version.pk)
         if locked.status == VersionStatus.DRAFT:
             return locked
-        locked = _locked_in(locked, [VersionStatus.REVIEW])
+        locked = _locked_in(locked, [VersionStatus.REVIEW, VersionStatus.APPROVED])
         locked.status = VersionStatus.DRAFT
-        locked.save(update_fields=["status", "updated_at"])
+        locked.approved_on = None
+        locked.works_agreement_reference = ""
+        locked.save(
+            update_fields=["status", "approved_on", "works_agreement_reference", "updated_at"]
+        )
+        _event(
+            locked,
+            VersionEventKind.PULLED_BACK,
+            by=by,
+            reason=reason,
+            text_hash=locked.submitted_text_hash,
+        )
     return locked
 
 
@@ -216,7 +293,9 @@ def version_approve(
     works_agreement_reference: str,
     by: User | None,
 ) -> GuidelineVersion:
-    """Record the works council's approval (date and works agreement reference)."""
+    """Record the works council's approval (date and works agreement reference) of exactly
+    the text that was submitted: refused when its fingerprint no longer matches, or when the
+    date is before the submission."""
     reference = works_agreement_reference.strip()
     if not reference:
         raise ValidationError(
@@ -229,6 +308,27 @@ def version_approve(
         if locked.status == VersionStatus.APPROVED:
             return locked
         locked = _locked_in(locked, [VersionStatus.REVIEW])
+        submitted_on = timezone.localdate(locked.submitted_at) if locked.submitted_at else None
+        if submitted_on is not None and approved_on < submitted_on:
+            raise ValidationError(
+                {
+                    "approved_on": _(
+                        "The approval cannot be before the version was sent to the works "
+                        "council (%(date)s)."
+                    )
+                    % {"date": formats.date_format(submitted_on, "SHORT_DATE_FORMAT")}
+                }
+            )
+        text_hash = version_text_hash(locked)
+        if text_hash != locked.submitted_text_hash:
+            raise ValidationError(
+                _(
+                    "The text or the questions are no longer the ones sent to the works "
+                    "council, so this approval cannot apply to them. Take the version back to "
+                    "draft and send it again."
+                ),
+                code="changed",
+            )
         locked.status = VersionStatus.APPROVED
         locked.approved_on = approved_on
         locked.works_agreement_reference = reference
@@ -236,10 +336,16 @@ def version_approve(
         locked.save(
             update_fields=["status", "approved_on", "works_agreement_reference", "updated_at"]
         )
+        _event(locked, VersionEventKind.APPROVED, by=by, reason=reference, text_hash=text_hash)
     return locked
 
 
 # --- Publishing ---------------------------------------------------------------------------------
+
+
+NO_EFFECTIVE_DATE = gettext_noop(
+    "Give the date from which this version applies, or choose “from publication”."
+)
 
 
 @dataclass(frozen=True)
@@ -265,6 +371,8 @@ def version_publish(
     scope_all: bool | None = None,
     departments: Iterable[Department] = (),
     acknowledge_by: datetime.date | None = None,
+    effective_date: datetime.date | None = None,
+    effective_on_publication: bool = False,
     notify: bool = True,
 ) -> PublishResult:
     """Put an approved version in force: the version it replaces is superseded, and everyone
@@ -273,7 +381,11 @@ def version_publish(
 
     Calling it again for a published version asks only the people in scope who have no request
     yet (new colleagues); nobody is asked twice (unique person and version). `notify=False`
-    leaves the emails out (the benchmark)."""
+    leaves the emails out (the benchmark).
+
+    A version needs its effective date (its own, or `effective_date`); without one it is
+    published only when the manager says so explicitly (`effective_on_publication`): it then
+    applies from the day of publication."""
     now = timezone.now()
     superseded = None
     with transaction.atomic():
@@ -284,6 +396,14 @@ def version_publish(
             scope_all = True if scope_all is None else scope_all
             if not scope_all and not departments:
                 raise ValidationError(_("Choose the departments, or publish to everyone."))
+            if effective_date is not None:
+                locked.effective_date = effective_date
+                locked.effective_on_publication = False
+            elif locked.effective_date is None:
+                if not effective_on_publication:
+                    raise ValidationError({"effective_date": _(NO_EFFECTIVE_DATE)})
+                locked.effective_date = timezone.localdate(now)
+                locked.effective_on_publication = True
             previous = (
                 GuidelineVersion.objects.select_for_update()
                 .filter(guideline_id=locked.guideline_id, status=VersionStatus.PUBLISHED)
@@ -311,6 +431,8 @@ def version_publish(
                     "supersedes",
                     "scope_all",
                     "acknowledge_by",
+                    "effective_date",
+                    "effective_on_publication",
                     "updated_at",
                 ]
             )
@@ -455,6 +577,14 @@ def acknowledgment_requests_notify(*, version_id: int, chunk: int = NOTIFY_CHUNK
 # --- Comprehension questions -----------------------------------------------------------------
 
 
+def _locked_draft(version: GuidelineVersion) -> GuidelineVersion:
+    """The version, locked, if its questions may change (a draft); otherwise why not."""
+    locked = GuidelineVersion.objects.select_for_update().get(pk=version.pk)
+    if locked.status in (VersionStatus.REVIEW, VersionStatus.APPROVED):
+        raise ValidationError(frozen_message(locked), code="frozen")
+    return _locked_in(locked, [VersionStatus.DRAFT])
+
+
 def question_add(
     *,
     version: GuidelineVersion,
@@ -463,9 +593,9 @@ def question_add(
     correct_choice: int,
     by: User | None,
 ) -> ComprehensionQuestion:
-    """Add a multiple-choice question to a version still in the works."""
+    """Add a multiple-choice question to a draft (the works council's questions are frozen)."""
     with transaction.atomic():
-        locked = _locked_in(version, [VersionStatus.DRAFT, VersionStatus.REVIEW])
+        locked = _locked_draft(version)
         position = (locked.questions.aggregate(top=Max("position"))["top"] or 0) + 1
         question = ComprehensionQuestion(
             version=locked,
@@ -481,7 +611,7 @@ def question_add(
 
 def question_delete(*, question: ComprehensionQuestion, by: User | None) -> None:
     with transaction.atomic():
-        _locked_in(question.version, [VersionStatus.DRAFT, VersionStatus.REVIEW])
+        _locked_draft(question.version)
         ComprehensionQuestion.objects.filter(pk=question.pk).delete()
 
 

@@ -27,6 +27,7 @@ from guidelines.forms.guidelines import (
     OnBehalfForm,
     PublishForm,
     QuestionForm,
+    ReturnToDraftForm,
     VersionForm,
 )
 from guidelines.models import (
@@ -129,14 +130,21 @@ def guideline_create(request: HttpRequest) -> HttpResponse:
     return render(request, CREATE_TEMPLATE, {"form": form}, status=400 if form.errors else 200)
 
 
+def _submitted_on(version: GuidelineVersion):
+    return timezone.localdate(version.submitted_at) if version.submitted_at else None
+
+
 def _version_context(request: HttpRequest, version: GuidelineVersion, **forms) -> dict:
     context = {
         "version": version,
         "guideline": version.guideline,
         "questions": list(version.questions.all()),
+        "events": list(version.events.select_related("by")),
         "may_edit": request.user.is_manager,
         "approve_form": ApproveForm(initial={"approved_on": timezone.localdate()}),
         "question_form": QuestionForm(),
+        "return_form": ReturnToDraftForm(),
+        "frozen_message": services.frozen_message(version) if version.is_frozen else "",
     }
     context.update(forms)
     return context
@@ -174,13 +182,17 @@ def version_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @manager_required(actions_forbidden=True)
 def version_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    """Edit the text of a version in the works."""
+    """Edit the text of a draft. With the works council or approved, the text is frozen: the
+    page says why, keeps the effective date editable and offers to go back to draft. A text
+    sent from a page opened before the submission is refused and shown again (not lost)."""
     version = _version(pk)
-    if not version.is_editable:
+    if not version.is_editable and not version.is_frozen:
         messages.info(request, _("This version can no longer be changed."))
         return redirect("guidelines:version", pk=version.pk)
+    frozen = version.is_frozen and "body" not in request.POST
     form = VersionForm(
         request.POST or None,
+        frozen=frozen,
         initial={
             "body": version.body,
             "change_summary": version.change_summary,
@@ -188,17 +200,30 @@ def version_edit(request: HttpRequest, pk: int) -> HttpResponse:
         },
     )
     if request.method == "POST" and form.is_valid():
+        data = {
+            "body": version.body,
+            "change_summary": version.change_summary,
+            **form.cleaned_data,
+        }
         try:
-            services.version_update(version=version, by=request.user, **form.cleaned_data)
+            services.version_update(version=version, by=request.user, **data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("The text has been saved."))
+            saved = _("The effective date has been saved.") if frozen else None
+            messages.success(request, saved or _("The text has been saved."))
             return redirect("guidelines:version", pk=version.pk)
     return render(
         request,
         EDIT_TEMPLATE,
-        {"version": version, "guideline": version.guideline, "form": form},
+        {
+            "version": version,
+            "guideline": version.guideline,
+            "form": form,
+            "frozen": version.is_frozen,
+            "frozen_message": services.frozen_message(version) if version.is_frozen else "",
+            "return_form": ReturnToDraftForm(),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -225,10 +250,32 @@ def version_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@login_required
+@manager_required(actions_forbidden=True)
 def version_return(request: HttpRequest, pk: int) -> HttpResponse:
-    """The works council asked for changes: back to draft."""
-    return _step(request, pk, services.version_return_to_draft, _("The version is a draft again."))
+    """Back to draft (the works council asked for changes, or the manager wants to change the
+    text), with a reason that goes into the version's history."""
+    version = _version(pk)
+    if version.status == VersionStatus.DRAFT:
+        messages.info(request, _("The version is a draft again."))
+        return redirect("guidelines:version", pk=version.pk)
+    form = ReturnToDraftForm(request.POST)
+    if form.is_valid():
+        try:
+            services.version_return_to_draft(
+                version=version, reason=form.cleaned_data["reason"], by=request.user
+            )
+        except ValidationError as error:
+            form.add_error(None, _error_text(error))
+    if form.errors:
+        version = _version(pk, detail=True)
+        return render(
+            request,
+            VERSION_TEMPLATE,
+            _version_context(request, version, return_form=form),
+            status=400,
+        )
+    messages.success(request, _("The version is a draft again."))
+    return redirect("guidelines:version", pk=version.pk)
 
 
 @require_POST
@@ -236,7 +283,7 @@ def version_return(request: HttpRequest, pk: int) -> HttpResponse:
 def version_approve(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the works council's approval."""
     version = _version(pk)
-    form = ApproveForm(request.POST)
+    form = ApproveForm(request.POST, submitted_on=_submitted_on(version))
     if form.is_valid():
         try:
             services.version_approve(version=version, by=request.user, **form.cleaned_data)
@@ -265,7 +312,7 @@ def version_publish(request: HttpRequest, pk: int) -> HttpResponse:
         elif request.method == "GET":
             messages.info(request, _("Only an approved version can be published."))
         return redirect("guidelines:version", pk=version.pk)
-    form = PublishForm(request.POST or None)
+    form = PublishForm(request.POST or None, needs_effective_date=version.effective_date is None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -275,9 +322,11 @@ def version_publish(request: HttpRequest, pk: int) -> HttpResponse:
                 scope_all=data["scope"] == "all",
                 departments=data["departments"] or [],
                 acknowledge_by=data["acknowledge_by"],
+                effective_date=data.get("effective_date"),
+                effective_on_publication=data.get("effective_on_publication", False),
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error(None, _error_text(error))
         else:
             messages.success(
                 request,

@@ -68,7 +68,7 @@ def test_steps_out_of_order_are_refused_and_repeats_change_nothing(cast):
     submitted = services.version_submit(version=version, by=None)
     again = services.version_submit(version=version, by=None)
     assert again.submitted_at == submitted.submitted_at
-    back = services.version_return_to_draft(version=version, by=None)
+    back = services.version_return_to_draft(version=version, reason="Änderungswunsch", by=None)
     assert back.status == VersionStatus.DRAFT
 
 

@@ -115,17 +115,17 @@ def test_editing_pages_are_for_the_manager_only(cast, who):
 def test_only_the_manager_takes_a_version_through_its_steps(cast, who):
     version = factories.guideline_version("draft")
     client = cast.client(who)
-    response = client.post(reverse("guidelines:version_submit", args=[version.pk]))
-    expect_status(response, _action_expectation(who))
-    version.refresh_from_db()
-    assert version.status == (VersionStatus.REVIEW if who == "manager" else VersionStatus.DRAFT)
-
     response = client.post(
         reverse("guidelines:question_add", args=[version.pk]),
         {"text": "Frage?", "choices": "a\nb", "correct_choice": "1"},
     )
     expect_status(response, _action_expectation(who))
     assert version.questions.count() == (1 if who == "manager" else 0)
+
+    response = client.post(reverse("guidelines:version_submit", args=[version.pk]))
+    expect_status(response, _action_expectation(who))
+    version.refresh_from_db()
+    assert version.status == (VersionStatus.REVIEW if who == "manager" else VersionStatus.DRAFT)
 
 
 @pytest.mark.parametrize("who", CAST)
@@ -180,7 +180,11 @@ def test_the_manager_writes_reviews_approves_and_publishes(
     with django_capture_on_commit_callbacks(execute=True):
         response = manager_client.post(
             reverse("guidelines:version_publish", args=[version.pk]),
-            {"scope": "departments", "departments": [cast.department_b.pk]},
+            {
+                "scope": "departments",
+                "departments": [cast.department_b.pk],
+                "effective_on_publication": "on",  # it has no date of its own
+            },
         )
     assert response["Location"] == reverse("guidelines:compliance", args=[version.pk])
     version.refresh_from_db()
@@ -479,8 +483,8 @@ def test_list_and_version_pages_run_a_fixed_number_of_queries(
     versions = [factories.guideline_version("published", questions=[QUESTION]) for _ in range(size)]
     with django_assert_num_queries(5):  # session, user, roles (+ nav), guidelines, versions
         assert manager_client.get(reverse("guidelines:list")).status_code == 200
-    # session, user, roles (+ nav), version (+ questions and departments prefetched)
-    with django_assert_num_queries(5):
+    # session, user, roles (+ nav), version (+ questions and departments prefetched), history
+    with django_assert_num_queries(6):
         assert (
             manager_client.get(reverse("guidelines:version", args=[versions[-1].pk])).status_code
             == 200

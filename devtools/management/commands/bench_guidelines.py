@@ -252,7 +252,12 @@ class Command(BaseCommand):
         version = self._approved_version()
         self.stdout.write(f"Publishing version {version.number} to {people} people ...")
         started = time.perf_counter()
-        result = services.version_publish(version=version, by=None, notify=False)  # no emails
+        result = services.version_publish(
+            version=version,
+            by=None,
+            effective_on_publication=True,
+            notify=False,  # no emails
+        )
         publish_seconds = time.perf_counter() - started
         queue_seconds = self._queue_seconds(version)
         self.stdout.write(
@@ -327,7 +332,12 @@ class Command(BaseCommand):
             first = self._approve(guideline.versions.get())
             department = Person.objects.exclude(department=None).first().department
             services.version_publish(
-                version=first, by=None, scope_all=False, departments=[department], notify=False
+                version=first,
+                by=None,
+                scope_all=False,
+                departments=[department],
+                effective_on_publication=True,
+                notify=False,
             )
         current = GuidelineVersion.objects.get(guideline=guideline, status="published")
         version, _created = services.version_create(guideline=guideline, by=None)
