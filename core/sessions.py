@@ -47,3 +47,24 @@ class SessionStore(cached_db.SessionStore):
             self._cache.delete(self.cache_key_prefix + key)
         except Exception:
             logger.warning("Cache unreachable: a deleted session may linger in the cache.")
+
+
+def sessions_end_for_user(user_id: int) -> int:
+    """Sign a user out everywhere: delete each unexpired session of theirs from the database
+    and the cache. Sessions are not indexed by user, so this reads them all once (a rare
+    action: deactivating a login). Returns how many were ended."""
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    ended = 0
+    store = SessionStore()
+    wanted = str(user_id)
+    sessions = Session.objects.filter(expire_date__gt=timezone.now()).only(
+        "session_key", "session_data"
+    )
+    for session in sessions.iterator(chunk_size=500):
+        if str(store.decode(session.session_data).get(SESSION_KEY)) == wanted:
+            store.delete(session.session_key)
+            ended += 1
+    return ended

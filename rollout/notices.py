@@ -38,6 +38,32 @@ register(
 )
 
 
+ACCOUNT_INVITATION = "account_invitation"
+
+
+def _account_invitation_context(notification: Notification) -> dict | None:
+    """A login the manager created: the link to choose a password (Django's reset link, made
+    when the mail is sent). Nothing once the login is deactivated or has a password."""
+    user = notification.user
+    if user is None or not user.is_active or user.has_usable_password():
+        return None
+    context = _password_reset_context(notification)
+    if context is not None:
+        context["invited_by"] = str(notification.context.get("invited_by") or "")
+    return context
+
+
+register(
+    NotificationKind(
+        key=ACCOUNT_INVITATION,
+        label=_("Invitation to ChangeHub"),
+        template="account_invitation",
+        context=_account_invitation_context,
+        immediate=True,  # the manager just invited them
+    )
+)
+
+
 # --- Content workflows -----------------------------------------------------------------------
 
 WORKFLOW_PROPOSED = "workflow_proposed"

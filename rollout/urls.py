@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from rollout.views import communication, departments, plan, reports, stakeholders, workflows
+from rollout.views import communication, departments, plan, reports, stakeholders, users, workflows
 from rollout.views import core as views
 
 app_name = "rollout"
@@ -22,4 +22,5 @@ urlpatterns = [
     *communication.urlpatterns,
     *workflows.urlpatterns,
     *reports.urlpatterns,
+    *users.urlpatterns,
 ]

@@ -174,6 +174,8 @@ def build(cast) -> MatrixObjects:
     pk["rollout:delivery_create"] = workflow.pk
     for name in ("report_status", "report_download"):
         pk[f"rollout:{name}"] = report.pk
+    for name in ("detail", "roles", "deactivate", "reactivate", "invitation_resend"):
+        pk[f"rollout:user_{name}"] = cast.employee.pk
     objects.kwargs = {name: {"pk": value} for name, value in pk.items()}
 
     ack = ack_token(person_id=employee.pk, version_id=published.pk)

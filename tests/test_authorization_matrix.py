@@ -159,6 +159,15 @@ MATRIX: dict[str, tuple[str, str]] = {
     "rollout:people_import_confirm": manager_action("redirect"),
     "rollout:people_import_discard": manager_action("redirect"),
     "rollout:people_export": MANAGER_PAGE,
+    # Users and roles (the target is the employee's login; the empty POST of the roles takes
+    # all of them, which is allowed)
+    "rollout:user_list": MANAGER_PAGE,
+    "rollout:user_invite": MANAGER_FORM,
+    "rollout:user_detail": MANAGER_PAGE,
+    "rollout:user_roles": manager_action("redirect"),
+    "rollout:user_deactivate": manager_action("redirect"),
+    "rollout:user_reactivate": manager_action("redirect"),
+    "rollout:user_invitation_resend": manager_action("redirect"),
     # Stakeholders
     "rollout:stakeholder_map": MANAGER_PAGE,
     "rollout:stakeholder_add": (manager_only("ok"), manager_only("ok")),

@@ -27,6 +27,7 @@ from rollout.models.core import (
     validate_time_zone,
 )
 from rollout.models.reports import PENDING_REPORT_STATUSES, Report, ReportStatus
+from rollout.models.users import AccountEvent, AccountEventKind
 from rollout.models.workflows import (
     ContentDelivery,
     ContentWorkflow,
@@ -52,6 +53,8 @@ from rollout.models.workspace import (
 )
 
 __all__ = [
+    "AccountEvent",
+    "AccountEventKind",
     "OPEN_ACTIVITY_STATUSES",
     "PENDING_REPORT_STATUSES",
     "PHASE_ORDER",
