@@ -14,6 +14,7 @@ COPY changehub ./changehub
 COPY core ./core
 COPY rollout ./rollout
 COPY guidelines ./guidelines
+COPY reports ./reports
 COPY notifications ./notifications
 
 RUN for po in changehub/locale/*/LC_MESSAGES/django.po; do \

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "simple_history",
     "rollout",
     "guidelines",
+    "reports",
     "notifications",
 ]
 # The developer tools (seed_demo, seed_scale, the benchmarks) live in the checkout only; the
@@ -428,7 +429,7 @@ HEARTBEAT_SECONDS = env_int("HEARTBEAT_SECONDS", 60)
 # Leadership reports render on their own queue, within this many seconds; the monthly
 # leadership pack goes out on this day of the month (at REPORT_MONTHLY_HOUR).
 CELERY_REPORTS_QUEUE = env_str("CELERY_REPORTS_QUEUE", "reports")
-CELERY_TASK_ROUTES = {"rollout.tasks.render_report": {"queue": CELERY_REPORTS_QUEUE}}
+CELERY_TASK_ROUTES = {"reports.tasks.render_report": {"queue": CELERY_REPORTS_QUEUE}}
 REPORT_TIME_LIMIT_SECONDS = env_int("REPORT_TIME_LIMIT_SECONDS", 120)
 REPORT_MONTHLY_DAY = env_int("REPORT_MONTHLY_DAY", 1)
 REPORT_MONTHLY_HOUR = env_int("REPORT_MONTHLY_HOUR", 6)
@@ -462,13 +463,6 @@ PEOPLE_IMPORT_RESUME_SECONDS = env_int("PEOPLE_IMPORT_RESUME_SECONDS", 60)
 REPORT_REQUEUE_SECONDS = env_int("REPORT_REQUEUE_SECONDS", 300)
 REPORT_MAX_ATTEMPTS = env_int("REPORT_MAX_ATTEMPTS", 3)
 REPORT_RESUME_SECONDS = env_int("REPORT_RESUME_SECONDS", 60)
-# A report queued this long without a worker starting it is handed to the worker again (a
-# task lost with the broker); one rendering longer than its time limit (plus a margin) lost its
-# worker and is queued again, at most REPORT_MAX_ATTEMPTS renders in all, then it fails with
-# the reason. The beat checks this often.
-REPORT_REQUEUE_SECONDS = env_int("REPORT_REQUEUE_SECONDS", 300)
-REPORT_MAX_ATTEMPTS = env_int("REPORT_MAX_ATTEMPTS", 3)
-REPORT_RESUME_SECONDS = env_int("REPORT_RESUME_SECONDS", 60)
 
 # --- Notifications (the outbox) -------------------------------------------------------------
 # The beat hands due notifications to the worker this often.
@@ -478,17 +472,6 @@ NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 60)
 NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 5)
 # A row handed to the worker but neither sent nor failed after this long is handed over again.
 NOTIFY_RECLAIM_SECONDS = env_int("NOTIFY_RECLAIM_SECONDS", 300)
-# A row being sent is leased to its send task for this long and renewed every quarter of it
-# while the task runs; a row whose task is gone (worker killed) is handed out again at the
-# first dispatch after the lease ran out. Rows handed over whose task the broker lost (Redis
-# restarted empty) go out again at the next dispatch (notifications/services/dispatch.py).
-NOTIFY_SEND_LEASE_SECONDS = env_int("NOTIFY_SEND_LEASE_SECONDS", 30)
-# Mass mailings (publishing a guideline) are a job row that the worker turns into outbox rows,
-# this many per transaction; a run whose lease (renewed each batch) ran out is resumed by beat,
-# and a job that got nowhere this many times in a row is marked failed.
-NOTIFY_FANOUT_BATCH = env_int("NOTIFY_FANOUT_BATCH", 500)
-NOTIFY_FANOUT_LEASE_SECONDS = env_int("NOTIFY_FANOUT_LEASE_SECONDS", 30)
-NOTIFY_FANOUT_MAX_ATTEMPTS = env_int("NOTIFY_FANOUT_MAX_ATTEMPTS", 5)
 # A row being sent is leased to its send task for this long and renewed every quarter of it
 # while the task runs; a row whose task is gone (worker killed) is handed out again at the
 # first dispatch after the lease ran out. Rows handed over whose task the broker lost (Redis
@@ -538,15 +521,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=NOTIFY_DISPATCH_SECONDS),
     },
     "rollout-reports-resume": {
-        "task": "rollout.tasks.resume_reports",
-        "schedule": timedelta(seconds=REPORT_RESUME_SECONDS),
-    },
-    "notifications-fan-out": {
-        "task": "notifications.tasks.resume_fanouts",
-        "schedule": timedelta(seconds=NOTIFY_DISPATCH_SECONDS),
-    },
-    "rollout-reports-resume": {
-        "task": "rollout.tasks.resume_reports",
+        "task": "reports.tasks.resume_reports",
         "schedule": timedelta(seconds=REPORT_RESUME_SECONDS),
     },
     "notifications-scan-reminders": {
@@ -558,7 +533,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=PEOPLE_IMPORT_RESUME_SECONDS),
     },
     "rollout-monthly-leadership-pack": {
-        "task": "rollout.tasks.monthly_leadership_pack",
+        "task": "reports.tasks.monthly_leadership_pack",
         "schedule": crontab(minute=0, hour=REPORT_MONTHLY_HOUR),
     },
     "notifications-department-summaries": {

@@ -49,5 +49,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("notifications.urls")),
     path("", include("guidelines.urls")),
+    path("", include("reports.urls")),
     path("", include("rollout.urls")),
 ]

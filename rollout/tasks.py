@@ -5,44 +5,6 @@ from django.conf import settings
 
 
 @shared_task(
-    soft_time_limit=settings.REPORT_TIME_LIMIT_SECONDS,
-    time_limit=settings.REPORT_TIME_LIMIT_SECONDS + 30,
-)
-def render_report(report_id: int) -> None:
-    """Render a queued report (on the "reports" queue); a second run does nothing."""
-    from celery.exceptions import SoftTimeLimitExceeded
-
-    from rollout.models import Report
-    from rollout.models.reports import TIMEOUT_REASON
-    from rollout.services import reports
-
-    try:
-        reports.report_render(report_id=report_id)
-    except SoftTimeLimitExceeded:
-        report = Report.objects.filter(pk=report_id).first()
-        if report is not None:
-            reports.report_fail(report=report, reason=TIMEOUT_REASON)
-
-
-@shared_task
-def resume_reports() -> dict[str, int]:
-    """Run by beat: reports queued or rendering without a live task are handed over again, or
-    fail with the reason after REPORT_MAX_ATTEMPTS renders."""
-    from rollout.services import reports
-
-    return reports.reports_resume()
-
-
-@shared_task
-def monthly_leadership_pack() -> None:
-    """Run daily by beat: on REPORT_MONTHLY_DAY, one report per active rollout, mailed to
-    leadership when ready."""
-    from rollout.services import reports
-
-    reports.monthly_reports_queue()
-
-
-@shared_task(
     soft_time_limit=settings.PEOPLE_IMPORT_WORKER_SECONDS + 60,
     time_limit=settings.PEOPLE_IMPORT_WORKER_SECONDS + 120,
 )

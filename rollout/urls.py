@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from rollout.views import communication, departments, plan, reports, stakeholders, users, workflows
+from rollout.views import communication, departments, plan, stakeholders, users, workflows
 from rollout.views import core as views
 
 app_name = "rollout"
@@ -21,6 +21,5 @@ urlpatterns = [
     *stakeholders.urlpatterns,
     *communication.urlpatterns,
     *workflows.urlpatterns,
-    *reports.urlpatterns,
     *users.urlpatterns,
 ]

@@ -36,7 +36,8 @@ def build(cast) -> MatrixObjects:
     from guidelines.services.trainings import feedback_token, rsvp_token
     from notifications.emails import unsubscribe_token
     from notifications.models import Notification
-    from rollout.models import GateCriterion, PhaseKind, Report, ReportStatus
+    from reports.models import Report, ReportStatus
+    from rollout.models import GateCriterion, PhaseKind
     from rollout.services import communication as communication_services
     from rollout.services import workflows as workflow_services
     from rollout.services.people_import import people_import_create
@@ -158,8 +159,9 @@ def build(cast) -> MatrixObjects:
         pk[f"rollout:{name}"] = rollout.pk
     for name in ("communication_plan", "communication_create", "success_list", "success_create"):
         pk[f"rollout:{name}"] = rollout.pk
-    for name in ("stakeholder_person_options", "report_list", "report_create"):
-        pk[f"rollout:{name}"] = rollout.pk
+    pk["rollout:stakeholder_person_options"] = rollout.pk
+    for name in ("report_list", "report_create"):
+        pk[f"reports:{name}"] = rollout.pk
     for name in ("row", "edit", "owner", "status", "move", "remove"):
         pk[f"rollout:plan_activity_{name}"] = activity.pk
     for name in ("stakeholder_card", "stakeholder_attitude", "stakeholder_update"):
@@ -173,7 +175,7 @@ def build(cast) -> MatrixObjects:
         pk[f"rollout:workflow_{name}"] = workflow.pk
     pk["rollout:delivery_create"] = workflow.pk
     for name in ("report_status", "report_download"):
-        pk[f"rollout:{name}"] = report.pk
+        pk[f"reports:{name}"] = report.pk
     for name in ("detail", "roles", "deactivate", "reactivate", "invitation_resend"):
         pk[f"rollout:user_{name}"] = cast.employee.pk
     objects.kwargs = {name: {"pk": value} for name, value in pk.items()}
@@ -185,7 +187,7 @@ def build(cast) -> MatrixObjects:
                 "pk": session.pk,
                 "invitation_pk": invitation.pk,
             },
-            "rollout:report_export": {"pk": rollout.pk, "fmt": "csv"},
+            "reports:report_export": {"pk": rollout.pk, "fmt": "csv"},
             "rollout:mailbox_message": {"key": mailbox_key},
             "notifications:unsubscribe": {
                 "token": unsubscribe_token(cast.employee.email, notification.kind)

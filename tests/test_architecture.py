@@ -12,6 +12,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from core.models import Heartbeat
+from reports.models import Report
 from tests import factories
 
 ROOT = Path(settings.BASE_DIR)
@@ -65,7 +66,8 @@ def _row_counts() -> dict[str, int]:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_database_at_the_old_layout_migrates_forward_and_keeps_every_row():
-    """The heartbeat moved from rollout to core: its rows, and every other row, survive."""
+    """The heartbeat moved from rollout to core and the report from rollout to reports: their
+    rows, and every other row, survive."""
     factories.StakeholderFactory()
     factories.ActivityFactory()
     Heartbeat.objects.create(name="worker", seen_at=timezone.now())
@@ -77,10 +79,15 @@ def test_a_database_at_the_old_layout_migrates_forward_and_keeps_every_row():
     loader = MigrationExecutor(connection).loader
     assert not [key for key in loader.applied_migrations if key[0] == "core"]
     old_apps = loader.project_state(list(loader.applied_migrations)).apps
-    assert "core" not in {model._meta.app_label for model in old_apps.get_models()}
+    labels = {model._meta.app_label for model in old_apps.get_models()}
+    assert "core" not in labels and "reports" not in labels
     OldHeartbeat = old_apps.get_model("rollout", "Heartbeat")
     assert OldHeartbeat.objects.filter(name="worker").exists()
     OldHeartbeat.objects.create(name="beat", seen_at=timezone.now())
+    rollout = old_apps.get_model("rollout", "Rollout").objects.first()
+    old_apps.get_model("rollout", "Report").objects.create(
+        rollout_id=rollout.pk, status="queued", schedule_key="monthly:old-layout"
+    )
 
     # Forward to the current layout.
     executor = MigrationExecutor(connection)
@@ -88,7 +95,10 @@ def test_a_database_at_the_old_layout_migrates_forward_and_keeps_every_row():
 
     after = _row_counts()
     before["rollout_heartbeat"] += 1
+    before["rollout_report"] += 1
     assert after == before
+    assert Report.objects.get(schedule_key="monthly:old-layout").rollout_id == rollout.pk
+    assert ContentType.objects.get_for_model(Report).app_label == "reports"
     assert set(Heartbeat.objects.values_list("name", flat=True)) == {"worker", "beat"}
     assert ContentType.objects.get_for_model(Heartbeat).app_label == "core"
     assert not ContentType.objects.filter(app_label="rollout", model="heartbeat").exists()

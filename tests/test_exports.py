@@ -90,15 +90,15 @@ EXPORTS = {
     "guidelines:compliance_csv": lambda cast, version: reverse(
         "guidelines:compliance_csv", args=[version.pk]
     ),
-    "rollout:report_export": lambda cast, version: reverse(
-        "rollout:report_export", args=[cast.rollout.pk, "csv"]
+    "reports:report_export": lambda cast, version: reverse(
+        "reports:report_export", args=[cast.rollout.pk, "csv"]
     ),
 }
 # The first column title of each export, by language.
 FIRST_TITLE = {
     "rollout:people_export": {"de": "E-Mail", "en": "Email"},
     "guidelines:compliance_csv": {"de": "Nachname", "en": "Last name"},
-    "rollout:report_export": {"de": "Bereich", "en": "Section"},
+    "reports:report_export": {"de": "Bereich", "en": "Section"},
 }
 
 
@@ -153,7 +153,7 @@ def test_every_export_neutralises_every_cell(cast, planted, name, language, sepa
         assert payload not in cells
         assert "'" + payload in cells, (name, payload)
     # The people the employee might have planted, also in their email addresses.
-    if name != "rollout:report_export":
+    if name != "reports:report_export":
         assert "'=person0@example.de" in cells and "'+person1@example.de" in cells
     # Numbers stay numbers: never inside quotes.
     assert not re.search(rb'"-?\d+([.,]\d+)?"', content)
@@ -163,7 +163,7 @@ def test_every_export_neutralises_every_cell(cast, planted, name, language, sepa
 def test_the_report_figures_write_numbers_as_numbers(cast, planted, language, value):
     content = _download(
         cast.client("manager"),
-        reverse("rollout:report_export", args=[cast.rollout.pk, "csv"]),
+        reverse("reports:report_export", args=[cast.rollout.pk, "csv"]),
         language,
     )
     lines = content.decode("utf-8-sig").splitlines()
@@ -193,7 +193,7 @@ def test_the_export_pages_say_which_separator(cast, planted, language):
         reverse("guidelines:compliance", args=[planted.pk]),
         reverse("rollout:department_list"),
         reverse("rollout:people_import"),
-        reverse("rollout:report_list", args=[cast.rollout.pk]),
+        reverse("reports:report_list", args=[cast.rollout.pk]),
     ):
         response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
         assert response.status_code == 200

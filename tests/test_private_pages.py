@@ -12,9 +12,9 @@ pytestmark = pytest.mark.django_db
 PRIVATE = [
     ("rollout:mailbox", "manager", "GET"),
     ("rollout:mailbox_message", "manager", "GET"),
-    ("rollout:report_download", "manager", "GET"),
-    ("rollout:report_export", "manager", "GET"),
-    ("rollout:report_export_xlsx", "leadership", "GET"),
+    ("reports:report_download", "manager", "GET"),
+    ("reports:report_export", "manager", "GET"),
+    ("reports:report_export_xlsx", "leadership", "GET"),
     ("rollout:people_export", "manager", "GET"),
     ("guidelines:compliance_csv", "manager", "GET"),
     ("guidelines:compliance_csv", "head_a", "GET"),
@@ -45,7 +45,7 @@ def objects(cast, settings, tmp_path):
         },
     }
     built = matrix_fixtures.build(cast)
-    built.kwargs["rollout:report_export_xlsx"] = {"pk": cast.rollout.pk, "fmt": "xlsx"}
+    built.kwargs["reports:report_export_xlsx"] = {"pk": cast.rollout.pk, "fmt": "xlsx"}
     return built
 
 

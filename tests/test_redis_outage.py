@@ -29,7 +29,8 @@ from core.redis_cache import CacheUnavailable, reset_breakers
 from devtools.redis_server import RedisServer, _reset_publishing
 from guidelines.models import Acknowledgment, AcknowledgmentRequest, GuidelineVersion, VersionStatus
 from guidelines.services import guidelines as guideline_services
-from rollout.models import Report, ReportStatus, Role
+from reports.models import Report, ReportStatus
+from rollout.models import Role
 from tests import factories
 
 # Tasks go to the broker (our Redis), not inline: the `worker` mark turns eager mode off.
@@ -306,7 +307,7 @@ def test_publish_report_and_acknowledgment_answer_while_redis_is_away_and_finish
         with _within(REQUEST_SECONDS, "requesting a report"):
             _ok(
                 manager.post(
-                    reverse("rollout:report_create", args=[cast.rollout.pk]), {"language": "de"}
+                    reverse("reports:report_create", args=[cast.rollout.pk]), {"language": "de"}
                 )
             )
         with _within(REQUEST_SECONDS, "opening the personal link"):

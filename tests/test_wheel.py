@@ -38,7 +38,7 @@ def wheel(tmp_path_factory) -> Path:
 
 def test_the_wheel_holds_every_part_of_the_product_and_no_developer_tools(wheel):
     names = zipfile.ZipFile(wheel).namelist()
-    for app in ("core", "rollout", "guidelines", "notifications"):
+    for app in ("core", "rollout", "guidelines", "reports", "notifications"):
         assert any(n.startswith(f"{app}/migrations/0001_") for n in names), app
         assert any(n.startswith(f"{app}/templates/") for n in names), app
     assert "core/templatetags/pagecache.py" in names

@@ -26,7 +26,6 @@ from rollout.models.core import (
     UserManager,
     validate_time_zone,
 )
-from rollout.models.reports import PENDING_REPORT_STATUSES, Report, ReportStatus
 from rollout.models.users import AccountEvent, AccountEventKind
 from rollout.models.workflows import (
     ContentDelivery,
@@ -53,11 +52,10 @@ from rollout.models.workspace import (
 )
 
 __all__ = [
+    "OPEN_ACTIVITY_STATUSES",
+    "PHASE_ORDER",
     "AccountEvent",
     "AccountEventKind",
-    "OPEN_ACTIVITY_STATUSES",
-    "PENDING_REPORT_STATUSES",
-    "PHASE_ORDER",
     "Activity",
     "ActivityKind",
     "ActivityStatus",
@@ -82,8 +80,6 @@ __all__ = [
     "Phase",
     "PhaseKind",
     "PhaseStatus",
-    "Report",
-    "ReportStatus",
     "Role",
     "Rollout",
     "RolloutApproach",

@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 import guidelines.forms.guidelines
 import guidelines.forms.trainings
 import notifications.forms
+import reports.forms
 import rollout.forms
 import rollout.forms.communication
 import rollout.forms.departments
 import rollout.forms.plan
-import rollout.forms.reports
 import rollout.forms.stakeholders
 import rollout.forms.workflows
 from tests.bad_input.strategies import contains_nul, form_data
@@ -30,7 +30,7 @@ MODULES = [
     rollout.forms.communication,
     rollout.forms.departments,
     rollout.forms.plan,
-    rollout.forms.reports,
+    reports.forms,
     rollout.forms.stakeholders,
     rollout.forms.workflows,
     guidelines.forms.guidelines,

@@ -149,7 +149,7 @@ ENDPOINTS = [
     (
         "report_create",
         "manager",
-        lambda w: reverse("rollout:report_create", args=[w.rollout.pk]),
+        lambda w: reverse("reports:report_create", args=[w.rollout.pk]),
         "ReportForm",
     ),
     ("guideline_create", "manager", lambda w: reverse("guidelines:create"), "GuidelineForm"),

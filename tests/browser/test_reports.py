@@ -4,7 +4,8 @@ and downloads the PDF (Celery is eager in tests, so the report is ready at once)
 import pytest
 from playwright.sync_api import Page, expect
 
-from rollout.models import Report, ReportStatus, Role
+from reports.models import Report, ReportStatus
+from rollout.models import Role
 from tests import factories
 from tests.browser.helpers import browser_user, sign_in, watch_csp
 

@@ -100,8 +100,8 @@ def _measure(rollout: Rollout) -> dict:
     from pypdf import PdfReader
     from weasyprint import HTML
 
-    from rollout.selectors.reports import report_figures
-    from rollout.services.reports import BASE_URL, report_html, report_pdf, report_url_fetcher
+    from reports.selectors import report_figures
+    from reports.services import BASE_URL, report_html, report_pdf, report_url_fetcher
 
     # Warm the imports and templates once, as a worker process is warm.
     report_html(figures=report_figures(rollout=rollout), language="de")

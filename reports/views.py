@@ -5,21 +5,21 @@ the same figures. Manager and leadership only; anyone else gets 404."""
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
 from core.access import manager_or_leadership_required, require_manager_or_leadership
-from core.http import private_no_store
-from rollout.forms.reports import ReportForm
 from core.exports import csv_response
-from rollout.models import Report, ReportStatus, Rollout
-from rollout.selectors import reports as selectors
+from core.http import private_no_store
+from reports import selectors, services
+from reports.export import figures_csv_rows, figures_xlsx
+from reports.forms import ReportForm
+from reports.models import Report, ReportStatus
+from rollout.models import Rollout
 from rollout.selectors.core import rollouts_visible_to
-from rollout.services import reports as services
 
-LIST_TEMPLATE = "rollout/reports/list.html"
+LIST_TEMPLATE = "reports/list.html"
 
 
 def _rollout_for_reader(request: HttpRequest, pk: int) -> Rollout:
@@ -71,7 +71,7 @@ def report_create(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request, f"{LIST_TEMPLATE}#report-row", {"report": report, "rollout": rollout}
         )
-    return redirect("rollout:report_list", pk=rollout.pk)
+    return redirect("reports:report_list", pk=rollout.pk)
 
 
 @require_GET
@@ -103,7 +103,6 @@ def report_download(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 def report_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """The report's figures as CSV or XLSX (rendered in the request: a few small tables)."""
-    from rollout.reports_export import figures_csv_rows, figures_xlsx
 
     rollout = _rollout_for_reader(request, pk)
     if fmt not in ("csv", "xlsx"):
@@ -117,16 +116,3 @@ def report_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="report-figures-{rollout.pk}.{fmt}"'
     return response
-
-
-urlpatterns = [
-    path("rollouts/<int:pk>/reports/", report_list, name="report_list"),
-    path("rollouts/<int:pk>/reports/new/", report_create, name="report_create"),
-    path(
-        "rollouts/<int:pk>/reports/figures.<str:fmt>",
-        report_export,
-        name="report_export",
-    ),
-    path("reports/<int:pk>/status/", report_status, name="report_status"),
-    path("reports/<int:pk>/download/", report_download, name="report_download"),
-]

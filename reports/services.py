@@ -17,16 +17,23 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from rollout.models import (
+from core.queue import enqueue
+from guidelines.markdown import render as markdown_render
+from guidelines.models import GuidelineVersion, VersionStatus
+from notifications.services import notification_queue
+from reports.charts import charts_for
+from reports.models import (
     PENDING_REPORT_STATUSES,
-    Language,
+    STALLED_REASON,
+    TIMEOUT_REASON,
+    UNCLAIMED_REASON,
     Report,
     ReportStatus,
-    Role,
-    Rollout,
-    User,
 )
-from rollout.models.reports import STALLED_REASON, TIMEOUT_REASON, UNCLAIMED_REASON
+from reports.notices import REPORT_READY
+from reports.selectors import report_figures
+from rollout.models import Language, PhaseStatus, Role, Rollout, User
+from rollout.selectors.readiness import READINESS_COLUMNS
 
 logger = logging.getLogger(__name__)
 
@@ -112,10 +119,6 @@ def _static_file(path: str) -> str | None:
 
 def report_html(*, figures, language: str) -> str:
     """The report's HTML in `language` (templates/pdf/report.html)."""
-    from guidelines.markdown import render as markdown_render
-    from guidelines.models import GuidelineVersion, VersionStatus
-    from rollout.reports_charts import charts_for
-    from rollout.selectors.readiness import READINESS_COLUMNS
 
     guidelines = [
         (version, markdown_render(version.body, shift_headings=2))
@@ -174,7 +177,6 @@ def report_pdf(
     *, rollout: Rollout, language: str, now: datetime.datetime | None = None
 ) -> tuple[RenderedPdf, dict]:
     """The report of `rollout` as PDF bytes, with its key figures."""
-    from rollout.selectors.reports import report_figures
 
     started = time.monotonic()
     figures = report_figures(rollout=rollout, now=now)
@@ -234,8 +236,7 @@ def report_request(
 def _queue_render(report_id: int) -> bool:
     """Hand the render to the worker. With the broker down the report stays queued with no
     hand-over time, and the beat's `reports_resume` hands it over at its next run."""
-    from core.queue import enqueue
-    from rollout.tasks import render_report
+    from reports.tasks import render_report
 
     if enqueue(render_report, report_id):
         return True
@@ -355,7 +356,6 @@ def monthly_reports_queue(
 ) -> list[Report]:
     """On the configured day, one report per active rollout (once per rollout and month,
     through `schedule_key`); each is mailed to the leadership users when ready."""
-    from rollout.models import PhaseStatus
 
     today = today or timezone.localdate()
     if not force and not monthly_pack_due(today):
@@ -376,8 +376,6 @@ def monthly_reports_queue(
 
 def monthly_pack_notify(*, report: Report) -> None:
     """Queue the leadership pack mail of a ready scheduled report (one per leadership user)."""
-    from notifications.services import notification_queue
-    from rollout.notices import REPORT_READY
 
     if report.status != ReportStatus.READY or not report.schedule_key:
         return

@@ -15,15 +15,11 @@ from dataclasses import dataclass, field
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from rollout.models import (
-    Attitude,
-    GateDecision,
-    Report,
-    ReportStatus,
-    Rollout,
-    Stakeholder,
-    SuccessStory,
-)
+from guidelines.selectors.guidelines import acknowledged_by_department
+from guidelines.selectors.trainings import coverage_by_department, sessions_of_rollout
+from reports.models import Report, ReportStatus
+from rollout.models import Attitude, GateDecision, Rollout, Stakeholder, SuccessStory
+from rollout.selectors.communication import kpi_summary, recent_successes
 from rollout.selectors.core import RolloutDashboard, RolloutSignals, Share, rollout_dashboard
 from rollout.selectors.readiness import DepartmentReadiness, department_readiness
 from rollout.selectors.workflows import TrendWeek, WorkflowOverview, workflow_overview
@@ -125,9 +121,6 @@ def report_figures(
 ) -> ReportFigures:
     """Every section's figures: about 25 queries, whatever the number of departments, people
     and activities."""
-    from guidelines.selectors.guidelines import acknowledged_by_department
-    from guidelines.selectors.trainings import coverage_by_department, sessions_of_rollout
-    from rollout.selectors.communication import kpi_summary, recent_successes
 
     now = now or timezone.now()
     today = today or timezone.localdate(now)

@@ -12,11 +12,12 @@ from django.core.management import call_command
 from django.urls import reverse
 from pypdf import PdfReader
 
-from rollout.models import Attitude, Report, ReportStatus, Rollout
+from reports import services as services
+from reports.models import Report, ReportStatus
+from reports.selectors import report_figures
+from reports.tasks import render_report
+from rollout.models import Attitude, Rollout
 from rollout.selectors.core import RolloutSignals
-from rollout.selectors.reports import report_figures
-from rollout.services import reports as services
-from rollout.tasks import render_report
 from tests import factories
 from tests.conftest import CAST
 from tests.helpers import expect_status
@@ -219,7 +220,7 @@ def test_a_failed_render_keeps_the_reason(cast, monkeypatch, django_capture_on_c
     assert report.status == ReportStatus.FAILED
     assert "Schrift fehlt" in report.error
     assert not report.file
-    response = cast.client("manager").get(reverse("rollout:report_status", args=[report.pk]))
+    response = cast.client("manager").get(reverse("reports:report_status", args=[report.pk]))
     assert "Schrift fehlt" in response.content.decode()
     assert "hx-trigger" not in response.content.decode()
 
@@ -286,16 +287,16 @@ READERS = {"manager", "leadership"}
 def test_list_status_download_and_export_per_role(cast, ready_report, who):
     client = cast.client(who)
     pages = [
-        reverse("rollout:report_list", args=[cast.rollout.pk]),
-        reverse("rollout:report_status", args=[ready_report.pk]),
-        reverse("rollout:report_export", args=[cast.rollout.pk, "csv"]),
-        reverse("rollout:report_export", args=[cast.rollout.pk, "xlsx"]),
+        reverse("reports:report_list", args=[cast.rollout.pk]),
+        reverse("reports:report_status", args=[ready_report.pk]),
+        reverse("reports:report_export", args=[cast.rollout.pk, "csv"]),
+        reverse("reports:report_export", args=[cast.rollout.pk, "xlsx"]),
     ]
     for url in pages:
         expect_status(
             client.get(url), "ok" if who in READERS else "login" if who == "anonymous" else 404
         )
-    response = client.get(reverse("rollout:report_download", args=[ready_report.pk]))
+    response = client.get(reverse("reports:report_download", args=[ready_report.pk]))
     if who in READERS:
         assert response.status_code == 200
         assert response["Content-Type"] == "application/pdf"
@@ -307,7 +308,7 @@ def test_list_status_download_and_export_per_role(cast, ready_report, who):
 
 @pytest.mark.parametrize("who", CAST)
 def test_create_per_role(cast, who, django_capture_on_commit_callbacks):
-    url = reverse("rollout:report_create", args=[cast.rollout.pk])
+    url = reverse("reports:report_create", args=[cast.rollout.pk])
     with django_capture_on_commit_callbacks(execute=True):
         response = cast.client(who).post(url, {"language": "en"})
     if who in READERS:
@@ -319,7 +320,7 @@ def test_create_per_role(cast, who, django_capture_on_commit_callbacks):
 
 
 def test_create_with_htmx_returns_the_row(cast, django_capture_on_commit_callbacks):
-    url = reverse("rollout:report_create", args=[cast.rollout.pk])
+    url = reverse("reports:report_create", args=[cast.rollout.pk])
     with django_capture_on_commit_callbacks(execute=False):
         response = cast.client("leadership").post(url, {"language": "de"}, HTTP_HX_REQUEST="true")
     report = Report.objects.get()
@@ -331,18 +332,18 @@ def test_create_with_htmx_returns_the_row(cast, django_capture_on_commit_callbac
 
 def test_download_of_a_pending_report_is_404(cast):
     report = Report.objects.create(rollout=cast.rollout, language="en")
-    response = cast.client("manager").get(reverse("rollout:report_download", args=[report.pk]))
+    response = cast.client("manager").get(reverse("reports:report_download", args=[report.pk]))
     assert response.status_code == 404
 
 
 def test_unknown_export_format_is_404(cast):
-    url = reverse("rollout:report_export", args=[cast.rollout.pk, "pdf"])
+    url = reverse("reports:report_export", args=[cast.rollout.pk, "pdf"])
     assert cast.client("manager").get(url).status_code == 404
 
 
 def test_list_query_count_is_fixed(cast, django_assert_num_queries):
     client = cast.client("leadership")
-    url = reverse("rollout:report_list", args=[cast.rollout.pk])
+    url = reverse("reports:report_list", args=[cast.rollout.pk])
     client.get(url)
 
     def count() -> int:
@@ -368,13 +369,13 @@ def test_csv_and_xlsx_hold_the_same_figures(cast):
     from openpyxl import load_workbook
 
     client = cast.client("manager")  # a German user: semicolons, German column titles
-    csv_text = client.get(reverse("rollout:report_export", args=[cast.rollout.pk, "csv"]))
+    csv_text = client.get(reverse("reports:report_export", args=[cast.rollout.pk, "csv"]))
     content = b"".join(csv_text.streaming_content).decode()
     assert content.startswith("\ufeff")
     lines = content[1:].splitlines()
     assert lines[0] == "Bereich;Gegenstand;Kennzahl;Wert"
     assert any(";support_percent;0" in line for line in lines)
-    xlsx = client.get(reverse("rollout:report_export", args=[cast.rollout.pk, "xlsx"]))
+    xlsx = client.get(reverse("reports:report_export", args=[cast.rollout.pk, "xlsx"]))
     rows = list(load_workbook(io.BytesIO(xlsx.content)).active.values)
     assert rows[0] == ("Bereich", "Gegenstand", "Kennzahl", "Wert")
     assert len(rows) == len(lines)
@@ -389,7 +390,7 @@ def test_render_report_command(cast, tmp_path):
 def test_the_worker_of_make_run_and_docker_compose_consumes_the_reports_queue(settings):
     from pathlib import Path
 
-    assert settings.CELERY_TASK_ROUTES["rollout.tasks.render_report"] == {
+    assert settings.CELERY_TASK_ROUTES["reports.tasks.render_report"] == {
         "queue": settings.CELERY_REPORTS_QUEUE
     }
     root = Path(settings.BASE_DIR)

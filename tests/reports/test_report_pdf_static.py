@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from pypdf import PdfReader
 
-from rollout.services import reports as services
+from reports import services as services
 
 PRODUCTION_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 

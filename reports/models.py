@@ -66,6 +66,8 @@ class Report(models.Model):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
+        # Moved here from the rollout app; the table keeps its name (no data moves).
+        db_table = "rollout_report"
         verbose_name = _("report")
         verbose_name_plural = _("reports")
         ordering = ["-created_at", "-pk"]

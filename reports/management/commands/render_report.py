@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from reports.services import report_pdf
 from rollout.models import Rollout
-from rollout.services.reports import report_pdf
 
 
 class Command(BaseCommand):

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from reports.selectors import MIN_GROUP
+
 BAR_HEIGHT = 14
 BAR_GAP = 6
 LABEL_WIDTH = 190
@@ -82,7 +84,6 @@ def stacked_bar(title: str, parts: list[tuple[str, int, str]]) -> StackedBar:
 
 def charts_for(figures) -> dict:
     """The charts of a report's figures."""
-    from rollout.selectors.reports import MIN_GROUP
 
     dashboard = figures.dashboard
     hidden = _("fewer than %(count)s") % {"count": MIN_GROUP}

@@ -11,10 +11,9 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from core import queue
-from rollout.models import Report, ReportStatus
-from rollout.models.reports import STALLED_REASON, UNCLAIMED_REASON
-from rollout.services import reports as services
-from rollout.tasks import render_report, resume_reports
+from reports import services as services
+from reports.models import STALLED_REASON, UNCLAIMED_REASON, Report, ReportStatus
+from reports.tasks import render_report, resume_reports
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +53,7 @@ def test_requesting_a_report_with_the_broker_down_answers_and_the_beat_renders_i
     cast.manager.language = language
     cast.manager.save(update_fields=["language"])
     client = cast.client("manager")
-    url = reverse("rollout:report_create", args=[cast.rollout.pk])
+    url = reverse("reports:report_create", args=[cast.rollout.pk])
     refused = OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
     with (
         mock.patch.object(render_report, "apply_async", side_effect=refused),
@@ -129,7 +128,7 @@ def test_after_the_last_try_it_fails_with_the_reason_and_stops_polling(
     assert any(r.levelname == "ERROR" for r in caplog.records)
     cast.manager.language = language
     cast.manager.save(update_fields=["language"])
-    response = cast.client("manager").get(reverse("rollout:report_status", args=[report.pk]))
+    response = cast.client("manager").get(reverse("reports:report_status", args=[report.pk]))
     body = response.content.decode()
     assert reason in body
     assert "hx-trigger" not in body
@@ -163,4 +162,4 @@ def test_every_render_counts_as_an_attempt(cast):
 
 def test_the_beat_runs_the_resumes(settings):
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert {"rollout.tasks.resume_reports", "notifications.tasks.resume_fanouts"} <= tasks
+    assert {"reports.tasks.resume_reports", "notifications.tasks.resume_fanouts"} <= tasks

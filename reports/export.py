@@ -1,5 +1,5 @@
 """The leadership report's figures as CSV and XLSX, for people who build their own charts:
-the same aggregates as the PDF (rollout.selectors.reports), one row per figure."""
+the same aggregates as the PDF (reports.selectors), one row per figure."""
 
 import io
 from collections.abc import Iterator

@@ -1,0 +1,1 @@
+"""The leadership report: reads every app, and nothing imports it."""

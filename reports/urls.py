@@ -1,0 +1,23 @@
+from django.urls import path
+
+from reports.views import (
+    report_create,
+    report_download,
+    report_export,
+    report_list,
+    report_status,
+)
+
+app_name = "reports"
+
+urlpatterns = [
+    path("rollouts/<int:pk>/reports/", report_list, name="report_list"),
+    path("rollouts/<int:pk>/reports/new/", report_create, name="report_create"),
+    path(
+        "rollouts/<int:pk>/reports/figures.<str:fmt>",
+        report_export,
+        name="report_export",
+    ),
+    path("reports/<int:pk>/status/", report_status, name="report_status"),
+    path("reports/<int:pk>/download/", report_download, name="report_download"),
+]
