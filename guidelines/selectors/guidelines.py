@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from guidelines.markdown import CHANGED, SectionChange, section_diff
 from guidelines.models import (
+    PUBLISHED_STATUSES,
     Acknowledgment,
     AcknowledgmentRequest,
     Guideline,
@@ -22,15 +23,24 @@ from guidelines.models import (
 MISSING_LIST_LIMIT = 200
 
 
-def guideline_list() -> list[Guideline]:
-    """Every guideline with its versions (newest first) as `version_list`: 2 queries."""
-    return list(
-        Guideline.objects.prefetch_related(
-            Prefetch(
-                "versions",
-                queryset=GuidelineVersion.objects.order_by("-number"),
-                to_attr="version_list",
+def guideline_list(*, in_force_only: bool = False) -> list[Guideline]:
+    """Every guideline with its versions (newest first) as `version_list`: 2 queries.
+    `in_force_only` (department heads): only the versions in force or superseded, and only
+    the guidelines that have one (a guideline still in draft is not shown at all)."""
+    versions = GuidelineVersion.objects.order_by("-number")
+    guidelines = Guideline.objects.all()
+    if in_force_only:
+        versions = versions.filter(status__in=PUBLISHED_STATUSES)
+        guidelines = guidelines.filter(
+            Exists(
+                GuidelineVersion.objects.filter(
+                    guideline=OuterRef("pk"), status__in=PUBLISHED_STATUSES
+                )
             )
+        )
+    return list(
+        guidelines.prefetch_related(
+            Prefetch("versions", queryset=versions, to_attr="version_list")
         ).order_by("title")
     )
 

@@ -102,7 +102,7 @@ def guideline_list(request: HttpRequest) -> HttpResponse:
         request,
         LIST_TEMPLATE,
         {
-            "guidelines": selectors.guideline_list(),
+            "guidelines": selectors.guideline_list(in_force_only=scope is not None),
             "may_edit": request.user.is_manager,
             "all_versions": scope is None,
         },

@@ -5,6 +5,10 @@ gate criteria), merged in Python: 5 queries whatever the size of the history. Ea
 fetches, per row, the value of the field that matters from the record before it (a correlated
 subquery on the history's primary key), so a status change reads "completed" or "marked as
 sent" instead of just "changed".
+
+For leadership (`private=True`, rollout.privacy) the feed names no stakeholder: it says only
+that an attitude changed in a department of MIN_GROUP or more stakeholders, and leaves out
+every other stakeholder record (still 5 queries: the department rule is a subquery).
 """
 
 import datetime
@@ -12,9 +16,9 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Model, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Model, OuterRef, QuerySet, Subquery
 from django.utils.text import Truncator
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from rollout.models import (
@@ -29,6 +33,7 @@ from rollout.models import (
     Stakeholder,
     SuccessStory,
 )
+from rollout.privacy import MIN_GROUP
 
 # A "changed" record this close after another one of the same object by the same person is
 # part of the same action (a save followed by setting the departments): shown once.
@@ -40,6 +45,8 @@ THINGS = {
     "communication": _("the communication item “%(label)s”"),
     "success": _("the success story “%(label)s”"),
     "criterion": _("the gate criterion “%(label)s”"),
+    # Only in "An attitude changed in %(thing)s" (German: dative).
+    "department": pgettext_lazy("an attitude changed in …", "the department “%(label)s”"),
 }
 
 SENTENCES = {
@@ -55,6 +62,8 @@ SENTENCES = {
     "attitude": _("%(user)s changed the attitude of %(thing)s to “%(detail)s”"),
     "checked": _("%(user)s checked %(thing)s"),
     "unchecked": _("%(user)s unchecked %(thing)s"),
+    # For leadership: no person, no value (rollout.privacy).
+    "attitude_in_department": _("An attitude changed in %(thing)s"),
 }
 
 
@@ -181,7 +190,9 @@ def _activity_changes(rollout: Rollout, fetch: int) -> list[Change]:
     return changes
 
 
-def _stakeholder_changes(rollout: Rollout, fetch: int) -> list[Change]:
+def _stakeholder_changes(rollout: Rollout, fetch: int, *, private: bool = False) -> list[Change]:
+    if private:
+        return _attitude_changes_by_department(rollout, fetch)
     records = _newest(
         _history(Stakeholder).filter(rollout_id=rollout.pk),
         fetch,
@@ -195,6 +206,44 @@ def _stakeholder_changes(rollout: Rollout, fetch: int) -> list[Change]:
         label = name.strip() or f"#{record['id']}"
         detail = str(Attitude(record["attitude"]).label) if action == "attitude" else ""
         changes.append(_change(record, "stakeholder", action, label, detail))
+    return changes
+
+
+def _attitude_changes_by_department(rollout: Rollout, fetch: int) -> list[Change]:
+    """For leadership: "an attitude changed in <department>", only for the departments with
+    MIN_GROUP or more active stakeholders in the rollout, without the person or the value.
+    One query (the departments large enough are a subquery)."""
+    large_enough = (
+        Stakeholder.objects.filter(
+            rollout_id=rollout.pk, person__is_active=True, person__department__isnull=False
+        )
+        .order_by()
+        .values("person__department")
+        .annotate(count=Count("pk"))
+        .filter(count__gte=MIN_GROUP)
+        .values("person__department")
+    )
+    records = _newest(
+        _history(Stakeholder).filter(
+            rollout_id=rollout.pk,
+            history_type="~",
+            person__is_active=True,
+            person__department__in=large_enough,
+        ),
+        fetch,
+        ("attitude", "person__department__name"),
+        "attitude",
+    )
+    changes = []
+    for record in records:
+        action = _action(record, record["attitude"], dict.fromkeys(Attitude.values, "attitude"))
+        if action != "attitude":
+            continue
+        changes.append(
+            _change(
+                record, "department", "attitude_in_department", record["person__department__name"]
+            )
+        )
     return changes
 
 
@@ -268,13 +317,14 @@ def _collapse(changes: list[Change]) -> list[Change]:
     return kept
 
 
-def latest_changes(*, rollout: Rollout, limit: int = 15) -> list[Change]:
+def latest_changes(*, rollout: Rollout, limit: int = 15, private: bool = False) -> list[Change]:
     """The newest changes to the rollout's activities, stakeholders, communication items,
-    success stories and gate criteria, newest first: 5 queries."""
+    success stories and gate criteria, newest first: 5 queries. `private` (leadership): no
+    stakeholder is named, only attitude changes in departments large enough are told."""
     fetch = limit * 2  # room for the records that collapse into the one before them
     changes = [
         *_activity_changes(rollout, fetch),
-        *_stakeholder_changes(rollout, fetch),
+        *_stakeholder_changes(rollout, fetch, private=private),
         *_communication_changes(rollout, fetch),
         *_success_changes(rollout, fetch),
         *_criterion_changes(rollout, fetch),

@@ -32,6 +32,7 @@ from rollout.models import (
     Rollout,
     Stakeholder,
 )
+from rollout.privacy import ATTITUDE_SIGNALS, small
 
 # "Resistant with high influence": the stakeholders who can stop a department's rollout.
 RESISTANT_ATTITUDE = Attitude.RESISTANT
@@ -100,16 +101,29 @@ class DepartmentReadiness:
     on_time_percent: int | None = None  # content deliveries of the last 90 days; None: none
     training_coverage_percent: int | None = None  # trained share of members; None: no members
     guideline_acknowledged_percent: int | None = None  # of the guidelines in force; None: none
+    # Set for readers other than the manager when the group is too small (rollout.privacy):
+    # the signals read from attitudes are shown as "hidden".
+    attitude_hidden: bool = False
 
     @property
     def champion_present(self) -> bool:
         return self.champion_count > 0
+
+    def hide_attitudes_if_small(self) -> None:
+        """Hide the attitude signals when fewer than MIN_GROUP stakeholders stand behind
+        them (rollout.privacy)."""
+        self.attitude_hidden = small(self.stakeholder_count)
 
     @property
     def signals(self) -> list[Signal]:
         """The signals in the heatmap's column order."""
         cells = []
         for column in READINESS_COLUMNS:
+            if self.attitude_hidden and column.key in ATTITUDE_SIGNALS:
+                cells.append(
+                    Signal(column=column, value=None, text=str(_("hidden")), level=Level.NONE)
+                )
+                continue
             value, text, level = column.measure(self)
             cells.append(Signal(column=column, value=value, text=text, level=level))
         return cells
@@ -310,13 +324,26 @@ class ReadinessRows(list[DepartmentReadiness]):
         super().__init__(rows)
         self.rollout = rollout
 
+    def hide_small_groups(self) -> "ReadinessRows":
+        """For leadership (rollout.privacy): the attitude signals of each department with
+        fewer than MIN_GROUP stakeholders are hidden, and the summary does not count them.
+        No query."""
+        for row in self:
+            row.hide_attitudes_if_small()
+        return self
+
     @property
     def columns(self) -> tuple[ReadinessColumn, ...]:
         return READINESS_COLUMNS
 
     @property
+    def hidden_attitudes(self) -> int:
+        """Departments whose attitude signals are hidden."""
+        return sum(1 for row in self if row.attitude_hidden)
+
+    @property
     def without_champion(self) -> int:
-        return sum(1 for row in self if not row.champion_present)
+        return sum(1 for row in self if not row.attitude_hidden and not row.champion_present)
 
     @property
     def with_overdue(self) -> int:
@@ -324,7 +351,7 @@ class ReadinessRows(list[DepartmentReadiness]):
 
     @property
     def with_resistance(self) -> int:
-        return sum(1 for row in self if row.resistant_high_influence)
+        return sum(1 for row in self if not row.attitude_hidden and row.resistant_high_influence)
 
     @property
     def without_stakeholders(self) -> int:

@@ -24,10 +24,11 @@ from rollout import selectors, services
 from rollout.forms import TEMPLATE_EMPTY, ActivityStatusForm, RolloutForm
 from rollout.lewin import LEWIN_TEMPLATE
 from rollout.models import Activity, Language, Rollout
+from rollout.privacy import sees_attitudes
 from rollout.selectors.activity_feed import latest_changes
 from rollout.selectors.communication import recent_successes, upcoming_events
 from rollout.selectors.core import rollout_visible_cached
-from rollout.selectors.readiness import department_readiness
+from rollout.selectors.readiness import ReadinessRows, department_readiness
 from rollout.services.plan import rollout_template_plan
 
 # --- Access helpers: check permission and load with the right joins; deny with 404 -------
@@ -38,6 +39,13 @@ def _rollout_for_viewer(request: HttpRequest, pk: int) -> Rollout:
     if rollout is None:
         raise Http404
     return rollout
+
+
+def _dashboard_readiness(*, rollout: Rollout, today, private: bool) -> ReadinessRows:
+    """The heatmap's rows; for leadership (`private`) without the attitude figures of small
+    groups (rollout.privacy)."""
+    rows = department_readiness(rollout=rollout, today=today)
+    return rows.hide_small_groups() if private else rows
 
 
 def _activity_for_manager(request: HttpRequest, pk: int) -> Activity:
@@ -76,6 +84,9 @@ def rollout_list(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     rollout = _rollout_for_viewer(request, pk)
     today = timezone.localdate()
+    # Leadership sees no individual attitude and no attitude figures of small groups
+    # (rollout.privacy); the cached page is kept apart (`private`).
+    private = not sees_attitudes(request.user)
     # The page is cached (`{% pagecache %}`, fresh after any change): its data is read only
     # when the cached page is missing or outdated.
     return render(
@@ -87,9 +98,14 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "rollout": rollout,
             "can_edit": request.user.is_manager,
-            "readiness": partial(department_readiness, rollout=rollout, today=today),
+            "private": private,
+            "readiness": partial(
+                _dashboard_readiness, rollout=rollout, today=today, private=private
+            ),
             "upcoming": SimpleLazyObject(partial(upcoming_events, rollout=rollout, today=today)),
-            "latest_changes": SimpleLazyObject(partial(latest_changes, rollout=rollout)),
+            "latest_changes": SimpleLazyObject(
+                partial(latest_changes, rollout=rollout, private=private)
+            ),
             "recent_successes": SimpleLazyObject(partial(recent_successes, rollout=rollout)),
         },
     )

@@ -23,6 +23,7 @@ from rollout.forms.departments import (
     PeopleImportForm,
 )
 from rollout.models import Department, ImportStatus, PeopleImport
+from rollout.privacy import sees_attitudes
 from rollout.selectors import departments as department_selectors
 from rollout.services.departments import department_set_leadership
 from rollout.services.people_files import PeopleFileError
@@ -96,6 +97,11 @@ def _render_detail(
     rollout = department_selectors.rollout_for_departments()
     page = department_selectors.department_page(department=department, rollout=rollout)
     can_edit = request.user.is_manager
+    # A head sees their people, guideline and training figures, but no colleague's attitude
+    # and no attitude figures of a small group (rollout.privacy).
+    show_attitudes = sees_attitudes(request.user)
+    if not show_attitudes and page.readiness is not None:
+        page.readiness.hide_attitudes_if_small()
     if can_edit and form is None:
         form = DepartmentLeadershipForm(department=department)
     return render(
@@ -106,6 +112,7 @@ def _render_detail(
             "department": department,
             "rollout": rollout,
             "can_edit": can_edit,
+            "show_attitudes": show_attitudes,
             "form": form if can_edit else None,
             "readiness": [page.readiness] if page.readiness else [],
         },
