@@ -58,7 +58,7 @@ class UserInviteForm(forms.Form):
         label=_("Person from the directory"),
         queryset=Person.objects.none(),
         required=False,
-        empty_label=_("– nobody, I enter name and email address –"),
+        empty_label=_("(nobody: I enter name and email address)"),
         help_text=_("Only people without a login are offered."),
     )
     full_name = forms.CharField(label=_("Name"), max_length=150, required=False)

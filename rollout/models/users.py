@@ -46,9 +46,7 @@ class AccountEvent(models.Model):
         indexes = [models.Index(fields=["user", "-at"], name="account_event_user_at_idx")]
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    models.Q(kind__in=["role_granted", "role_revoked"]) & ~models.Q(role="")
-                )
+                condition=(models.Q(kind__in=["role_granted", "role_revoked"]) & ~models.Q(role=""))
                 | (~models.Q(kind__in=["role_granted", "role_revoked"]) & models.Q(role="")),
                 name="account_event_role_iff_role_change",
             ),

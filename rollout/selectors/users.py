@@ -44,9 +44,7 @@ def user_list(*, q: str = "", status: str = "", role: str = "") -> QuerySet[User
     return _with_roles(queryset.order_by("full_name", "email", "pk"))
 
 
-def user_list_page(
-    *, q: str = "", status: str = "", role: str = "", page: object = 1
-) -> Page:
+def user_list_page(*, q: str = "", status: str = "", role: str = "", page: object = 1) -> Page:
     """One page of `user_list`: three queries (count, rows, their roles)."""
     return Paginator(user_list(q=q, status=status, role=role), USERS_PER_PAGE).get_page(page)
 
@@ -71,9 +69,7 @@ def user_page(*, user_id: int) -> UserPage | None:
     )
     if user is None:
         return None
-    events = list(
-        AccountEvent.objects.filter(user_id=user.pk).select_related("by")[:HISTORY_LIMIT]
-    )
+    events = list(AccountEvent.objects.filter(user_id=user.pk).select_related("by")[:HISTORY_LIMIT])
     person: Person | None = getattr(user, "person", None)
     return UserPage(
         user=user,

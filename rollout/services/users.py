@@ -108,9 +108,10 @@ def user_invite(
     with transaction.atomic():
         existing = User.objects.select_for_update().filter(email__iexact=email).first()
         if existing is not None:
-            if _never_used(existing) and existing.account_events.filter(
-                kind=AccountEventKind.INVITED
-            ).exists():
+            if (
+                _never_used(existing)
+                and existing.account_events.filter(kind=AccountEventKind.INVITED).exists()
+            ):
                 return existing, False
             raise AlreadyHasLoginError(
                 _("%(email)s already has a login.") % {"email": email}, code="exists"

@@ -125,9 +125,7 @@ def test_resending_the_invitation_mails_again_but_a_double_click_once(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         user, _ = user_services.user_invite(by=cast.manager, full_name="Ida I", email="i@ex.de")
-    AccountEvent.objects.filter(user=user).update(
-        at=timezone.now() - datetime.timedelta(minutes=5)
-    )
+    AccountEvent.objects.filter(user=user).update(at=timezone.now() - datetime.timedelta(minutes=5))
     with django_capture_on_commit_callbacks(execute=True):
         assert user_services.user_invitation_resend(user=user, by=cast.manager)
         assert user_services.user_invitation_resend(user=user, by=cast.manager)
@@ -144,9 +142,12 @@ def test_roles_given_and_taken_are_recorded_once(cast):
     )
     assert changed == {Role.DEPARTMENT_HEAD.value}
     assert user.is_department_head
-    assert user_services.user_roles_update(
-        user=user, roles=[Role.EMPLOYEE, Role.DEPARTMENT_HEAD], by=cast.manager
-    ) == set()
+    assert (
+        user_services.user_roles_update(
+            user=user, roles=[Role.EMPLOYEE, Role.DEPARTMENT_HEAD], by=cast.manager
+        )
+        == set()
+    )
     user_services.user_roles_update(user=user, roles=[Role.LEADERSHIP], by=cast.manager)
     assert User.objects.get(pk=user.pk).roles == {Role.LEADERSHIP.value}
     assert events(user) == [
@@ -294,9 +295,7 @@ def _assert_queries(client, url, django_assert_num_queries, expected: int) -> No
         assert client.get(url).status_code == 200
 
 
-def test_the_list_costs_the_same_queries_for_few_and_many_users(
-    cast, django_assert_num_queries
-):
+def test_the_list_costs_the_same_queries_for_few_and_many_users(cast, django_assert_num_queries):
     client = cast.client("manager")
     url = reverse("rollout:user_list")
     _assert_queries(client, url, django_assert_num_queries, LIST_QUERIES)
@@ -310,9 +309,7 @@ def test_the_list_costs_the_same_queries_for_few_and_many_users(
     _assert_queries(client, f"{url}?page=2", django_assert_num_queries, LIST_QUERIES)
 
 
-def test_the_user_page_costs_the_same_queries_with_a_long_history(
-    cast, django_assert_num_queries
-):
+def test_the_user_page_costs_the_same_queries_with_a_long_history(cast, django_assert_num_queries):
     client = cast.client("manager")
     url = reverse("rollout:user_detail", args=[cast.head_a.pk])
     _assert_queries(client, url, django_assert_num_queries, DETAIL_QUERIES)
@@ -359,8 +356,12 @@ def test_the_invitation_form_keeps_the_input_on_errors(cast):
     client = german(cast.client("manager"))
     response = client.post(
         reverse("rollout:user_invite"),
-        {"full_name": "Ida Ideal", "email": "keine-adresse", "language": "en",
-         "roles": [Role.LEADERSHIP.value]},
+        {
+            "full_name": "Ida Ideal",
+            "email": "keine-adresse",
+            "language": "en",
+            "roles": [Role.LEADERSHIP.value],
+        },
     )
     assert response.status_code == 400
     assert 'value="Ida Ideal"' in response.text
@@ -400,9 +401,10 @@ def test_roles_and_deactivation_through_the_page_in_german(cast):
 
     client.post(reverse("rollout:user_deactivate", args=[cast.employee.pk]))
     client.post(reverse("rollout:user_deactivate", args=[cast.employee.pk]))
-    assert AccountEvent.objects.filter(
-        user=cast.employee, kind=AccountEventKind.DEACTIVATED
-    ).count() == 1
+    assert (
+        AccountEvent.objects.filter(user=cast.employee, kind=AccountEventKind.DEACTIVATED).count()
+        == 1
+    )
     page = client.get(url)
     assert "Deaktiviert: kann sich nicht anmelden" in page.text
     assert "Login reaktivieren" in page.text
@@ -487,5 +489,7 @@ def test_an_english_manager_reads_english(cast):
 
 def test_person_without_login_stays_in_the_directory_when_invited_by_email(cast):
     person = factories.PersonFactory(email="olaf@example.de", user=None)
-    user, _ = user_services.user_invite(by=cast.manager, full_name="Olaf O", email="OLAF@example.de")
+    user, _ = user_services.user_invite(
+        by=cast.manager, full_name="Olaf O", email="OLAF@example.de"
+    )
     assert Person.objects.get(pk=person.pk).user == user
