@@ -94,6 +94,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # gzip for pages (static files come precompressed from WhiteNoise above). Safe against
+    # BREACH: Django masks the CSRF token anew in every response and pads each gzip stream
+    # with random bytes; pages whose body repeats an unmasked secret (emailed links with a
+    # token, the demo mailbox) stay uncompressed. Below it everything that writes the body.
+    "core.middleware.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -25,6 +25,19 @@ def private_no_store[V: Callable[..., HttpResponseBase]](view: V) -> V:
     return wrapper  # type: ignore[return-value]
 
 
+def uncompressed[V: Callable[..., HttpResponseBase]](view: V) -> V:
+    """A page whose body shows a secret as is (a personal link, a token): never gzip-compressed
+    (BREACH; core.middleware.CompressionMiddleware)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        response.uncompressed = True  # type: ignore[attr-defined]
+        return response
+
+    return wrapper  # type: ignore[return-value]
+
+
 def _valid_address(value: str) -> str | None:
     value = value.strip()
     if value.startswith("[") and "]" in value:  # "[2001:db8::1]:443"

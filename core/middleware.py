@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.middleware.gzip import GZipMiddleware
 from django.utils import timezone, translation
 
 
@@ -60,3 +61,32 @@ def _session_fresh_at_login(sender: object, request: HttpRequest | None, **kwarg
     session = getattr(request, "session", None)
     if session is not None:
         session[SessionRefreshMiddleware.KEY] = int(time.time())
+
+
+# Route arguments that carry a secret from an emailed link; such pages repeat it in their
+# body (form actions, the language switch's return address).
+SECRET_ROUTE_ARGUMENTS = frozenset({"token", "uidb64"})
+COMPRESSED_TYPES = ("text/", "application/json", "application/javascript", "image/svg+xml")
+
+
+class CompressionMiddleware(GZipMiddleware):
+    """gzip for text responses when the client accepts it, except where the body holds a
+    secret that is not masked per response (BREACH).
+
+    BREACH reads a secret out of a compressed page by reflecting guesses into the same page
+    and watching its size. Django's CSRF token is masked anew in every response (a different
+    string each time, see django.middleware.csrf), and Django adds up to 100 random bytes to
+    each gzip stream ("Heal the Breach"), so ordinary pages are safe to compress. Left
+    uncompressed: pages behind emailed links (their route has a `token`, which the page
+    repeats as is) and views marked with `core.http.uncompressed` (e.g. the demo mailbox,
+    whose mails show personal links). Binary downloads (PDF, XLSX) are left as they are."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if getattr(response, "uncompressed", False):
+            return response
+        match = getattr(request, "resolver_match", None)
+        if match is not None and SECRET_ROUTE_ARGUMENTS & match.kwargs.keys():
+            return response
+        if not response.get("Content-Type", "").startswith(COMPRESSED_TYPES):
+            return response
+        return super().process_response(request, response)

@@ -11,7 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.access import manager_required
-from core.http import private_no_store
+from core.http import private_no_store, uncompressed
 from notifications import selectors, services
 from notifications.emails import unsubscribe_target
 from notifications.forms import DepartmentChannelForm, ReminderRuleForm, ReminderSettingsForm
@@ -121,6 +121,7 @@ def reminder_rules(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, RULES_TEMPLATE, context, status=status)
 
 
+@uncompressed  # the webhook addresses are secrets, shown as they are (BREACH)
 @require_http_methods(["GET", "POST"])
 @manager_required(actions_forbidden=True)
 def department_channels(request: HttpRequest) -> HttpResponse:

@@ -101,26 +101,62 @@ def test_me_page(cast, who):
     )
 
 
-@pytest.mark.parametrize(
-    ("who", "expected"),
-    [
-        ("anonymous", "login"),
-        ("employee", "redirect"),
-        ("head_a", "redirect"),
-        ("head_b", "redirect"),
-        ("leadership", "redirect"),
-        ("manager", "redirect"),
-    ],
-)
-def test_home_sends_each_role_to_its_page(cast, who, expected):
-    response = cast.client(who).get("/")
-    expect_status(response, expected)
-    if who == "head_a":
-        assert response["Location"] == reverse("rollout:my_department")
-    if who in {"manager", "leadership"}:
-        assert response["Location"] == reverse("rollout:dashboard", args=[cast.rollout.pk])
-    if who == "employee":
-        assert response["Location"] == reverse("rollout:me")
+HOME_PAGES = {
+    "employee": ("rollout/me.html", "me", []),
+    "head_a": ("rollout/workflows/my_department.html", "my_department", []),
+    "head_b": ("rollout/workflows/my_department.html", "my_department", []),
+    "leadership": ("rollout/dashboard.html", "dashboard", ["rollout"]),
+    "manager": ("rollout/dashboard.html", "dashboard", ["rollout"]),
+}
+
+
+@pytest.mark.parametrize("who", CAST)
+def test_home_renders_each_roles_page_without_a_redirect(cast, who):
+    """The start page is the role's page itself: no extra round trip (anonymous still signs
+    in first)."""
+    response = cast.client(who).get("/", HTTP_ACCEPT_LANGUAGE="de")
+    if who == "anonymous":
+        expect_status(response, "login")
+        return
+    template, url_name, args = HOME_PAGES[who]
+    expect_status(response, "ok")
+    assert template in [t.name for t in response.templates]
+    args = [cast.rollout.pk] if args else []
+    page = cast.client(who).get(reverse(f"rollout:{url_name}", args=args))
+    assert template in [t.name for t in page.templates]
+    # The same page, in German.
+    assert response.context["request"].LANGUAGE_CODE == "de"
+
+
+def test_home_without_a_rollout_says_so(client):
+    from rollout.models import Role
+
+    client.force_login(factories.UserFactory(roles=[Role.MANAGER]))
+    response = client.get("/")
+    expect_status(response, "ok")
+    assert "rollout/no_rollout.html" in [t.name for t in response.templates]
+
+
+@pytest.mark.parametrize("who", ["manager", "leadership", "head_a", "employee"])
+def test_home_costs_no_more_queries_than_the_page_and_does_not_grow(
+    cast, who, django_assert_max_num_queries
+):
+    _template, url_name, args = HOME_PAGES[who]
+    page = reverse(f"rollout:{url_name}", args=[cast.rollout.pk] if args else [])
+    client = cast.client(who)
+    # Right after a change (the page caches are outdated) ...
+    _grow(cast, activities=3, people=2)
+    small = _count(django_assert_max_num_queries, client, "/")
+    _grow(cast, activities=60, people=40)
+    large = _count(django_assert_max_num_queries, client, "/")
+    assert small == large, f"/: {small} queries with little data, {large} with more"
+    _grow(cast, activities=1, people=1)
+    direct = _count(django_assert_max_num_queries, client, page)
+    assert large <= direct, f"/ costs {large} queries, {page} {direct}"
+    # ... and from the caches.
+    home_cached = _count(django_assert_max_num_queries, client, "/")
+    page_cached = _count(django_assert_max_num_queries, client, page)
+    assert home_cached <= page_cached, f"/ costs {home_cached} queries, {page} {page_cached}"
 
 
 @pytest.mark.parametrize(
