@@ -430,3 +430,19 @@ def test_a_version_with_its_date_is_published_with_it(cast):
     version.refresh_from_db()
     assert version.status == VersionStatus.PUBLISHED
     assert version.effective_date == timezone.localdate()
+
+
+def test_the_refusals_are_the_same_with_production_settings(cast, settings):
+    settings.DEBUG = False
+    version = factories.guideline_version("approved")
+    client = _de(cast.client("manager"))
+    response = client.post(
+        reverse("guidelines:version_edit", args=[version.pk]),
+        {"body": "# Anders", "change_summary": "", "effective_date": ""},
+    )
+    assert response.status_code == 400
+    assert "Der Betriebsrat hat genau diesem Text zugestimmt" in response.content.decode()
+    response = client.post(reverse("guidelines:version_return", args=[version.pk]), {})
+    assert response.status_code == 400
+    version.refresh_from_db()
+    assert version.status == VersionStatus.APPROVED and version.body != "# Anders"
