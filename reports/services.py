@@ -21,6 +21,7 @@ from core.queue import enqueue
 from guidelines.markdown import render as markdown_render
 from guidelines.models import GuidelineVersion, VersionStatus
 from notifications.services import notification_queue
+from notifications.services.dispatch import broker_epoch
 from reports.charts import charts_for
 from reports.models import (
     PENDING_REPORT_STATUSES,
@@ -265,10 +266,10 @@ def render_deadline_seconds() -> int:
 def reports_resume(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """The beat's part: a report whose render task is gone is handed to the worker again.
 
-    - queued and never handed over (the broker was down), or handed over more than
-      REPORT_REQUEUE_SECONDS ago (the task was lost with the broker): handed over again; a
-      second task for a report already claimed does nothing. Queued for longer than a day:
-      failed ("no worker started it").
+    - queued and never handed over (the broker was down), handed over before the broker's
+      epoch (Redis restarted empty since) or more than REPORT_REQUEUE_SECONDS ago (the task
+      was lost): handed over again; a second task for a report already claimed does
+      nothing. Queued for longer than a day: failed ("no worker started it").
     - rendering for longer than the task's hard time limit: its worker died (SIGKILL, out of
       memory). Queued again, or failed with the reason after REPORT_MAX_ATTEMPTS renders.
     Returns how many were handed over and failed."""
@@ -288,14 +289,13 @@ def reports_resume(*, now: datetime.datetime | None = None) -> dict[str, int]:
     counts["failed"] += queued.filter(created_at__lt=now - UNCLAIMED_AFTER).update(
         status=ReportStatus.FAILED, error=UNCLAIMED_REASON, progress="", finished_at=now
     )
-    due = list(
-        queued.filter(
-            Q(enqueued_at__isnull=True)
-            | Q(enqueued_at__lt=now - datetime.timedelta(seconds=settings.REPORT_REQUEUE_SECONDS))
-        )
-        .order_by("created_at", "pk")
-        .values_list("pk", flat=True)[:100]
+    lost = Q(enqueued_at__isnull=True) | Q(
+        enqueued_at__lt=now - datetime.timedelta(seconds=settings.REPORT_REQUEUE_SECONDS)
     )
+    epoch = broker_epoch()
+    if epoch is not None:  # handed to a Redis that restarted empty since: the task is gone
+        lost |= Q(enqueued_at__lt=min(epoch, now))
+    due = list(queued.filter(lost).order_by("created_at", "pk").values_list("pk", flat=True)[:100])
     for report_id in due:
         Report.objects.filter(pk=report_id, status=ReportStatus.QUEUED).update(enqueued_at=now)
         if not _queue_render(report_id):
@@ -323,9 +323,12 @@ def report_render(*, report_id: int) -> Report | None:
     report.status = ReportStatus.READY
     report.progress = ""
     report.finished_at = timezone.now()
-    report.save(update_fields=["file", "size", "summary", "status", "progress", "finished_at"])
-    if report.schedule_key:
-        monthly_pack_notify(report=report)
+    # Ready and its leadership mails in one transaction: a worker killed in between leaves
+    # the report rendering (the beat renders it again), never ready without its mails.
+    with transaction.atomic():
+        report.save(update_fields=["file", "size", "summary", "status", "progress", "finished_at"])
+        if report.schedule_key:
+            monthly_pack_notify(report=report)
     return report
 
 

@@ -32,6 +32,8 @@ def _fast_render(settings, tmp_path, monkeypatch):
         content=b"%PDF-1.7 test", html_seconds=0, pdf_seconds=0, fetcher=None
     )
     monkeypatch.setattr(services, "report_pdf", lambda **kwargs: (fake, {"overdue": 0}))
+    # The broker's epoch is tried on its own below (a Redis in CI may have one of any age).
+    monkeypatch.setattr(services, "broker_epoch", lambda: None)
     queue.reset()
     yield
     queue.reset()
@@ -163,3 +165,36 @@ def test_every_render_counts_as_an_attempt(cast):
 def test_the_beat_runs_the_resumes(settings):
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"reports.tasks.resume_reports", "notifications.tasks.resume_fanouts"} <= tasks
+
+
+def test_a_report_handed_to_a_redis_that_restarted_since_is_handed_over_at_once(cast, monkeypatch):
+    handed = _report(cast, enqueued_at=_ago(10))
+    later = _report(cast, enqueued_at=timezone.now() + datetime.timedelta(seconds=1))
+    monkeypatch.setattr(services, "broker_epoch", lambda: _ago(1))  # Redis restarted empty
+    assert services.reports_resume() == {"requeued": 1, "failed": 0}
+    handed.refresh_from_db()
+    later.refresh_from_db()
+    assert handed.status == ReportStatus.READY
+    assert later.status == ReportStatus.QUEUED
+
+
+def test_a_monthly_report_is_never_ready_without_its_leadership_mails(cast):
+    """A worker killed between 'ready' and queueing the mails: neither is kept, the report
+    stays rendering and the beat renders it again later."""
+    report = _report(cast, schedule_key="monthly:test", enqueued_at=timezone.now())
+    with (
+        mock.patch.object(services, "monthly_pack_notify", side_effect=SystemExit("SIGKILL")),
+        pytest.raises(SystemExit),
+    ):
+        services.report_render(report_id=report.pk)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.RENDERING
+    services.Report.objects.filter(pk=report.pk).update(
+        started_at=_ago(services.render_deadline_seconds() + 1)
+    )
+    assert services.reports_resume() == {"requeued": 1, "failed": 0}
+    report.refresh_from_db()
+    assert report.status == ReportStatus.READY
+    from notifications.models import Notification
+
+    assert Notification.objects.filter(kind="report_ready").count() == 1  # the leadership user
