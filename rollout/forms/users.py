@@ -32,6 +32,17 @@ class UserFilterForm(forms.Form):
         self.fields["role"].choices = [("", _("All roles")), *role_choices()]
 
 
+class PersonSearchForm(forms.Form):
+    """Narrows the people offered by the invitation form (a large directory)."""
+
+    wer = forms.CharField(
+        label=_("Search the directory (name or email address)"),
+        required=False,
+        max_length=150,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+
+
 class PersonChoiceField(forms.ModelChoiceField):
     """Offers the people without a login; also accepts one whose login was invited but never
     used, so that a second submit of the same invitation finds it (and sends nothing)."""
@@ -75,9 +86,10 @@ class UserInviteForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, people: object = None, **kwargs: object) -> None:
+        """`people`: the directory entries to offer (by default all without a login)."""
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = people_without_login()
+        self.fields["person"].queryset = people if people is not None else people_without_login()
         self.fields["roles"].choices = role_choices()
 
     def clean(self) -> dict:

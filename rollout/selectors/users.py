@@ -82,13 +82,34 @@ def user_page(*, user_id: int) -> UserPage | None:
     )
 
 
-def people_without_login() -> QuerySet[Person]:
-    """The active directory entries that have no login yet, for the invitation form."""
-    return (
-        Person.objects.filter(user__isnull=True, is_active=True)
-        .select_related("department")
-        .order_by("last_name", "first_name", "pk")
-    )
+PEOPLE_OFFERED = 100
+
+
+def people_without_login(*, search: str = "") -> QuerySet[Person]:
+    """The active directory entries that have no login yet (whose name or email address
+    contains `search`), for the invitation form."""
+    queryset = Person.objects.filter(user__isnull=True, is_active=True)
+    for word in search.split():
+        queryset = queryset.filter(
+            Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
+        )
+    return queryset.select_related("department").order_by("last_name", "first_name", "pk")
+
+
+@dataclass
+class PeopleOffered:
+    people: QuerySet[Person]  # the first PEOPLE_OFFERED, read when the form is shown
+    total: int
+
+    @property
+    def more(self) -> int:
+        return max(0, self.total - PEOPLE_OFFERED)
+
+
+def people_offered(*, search: str = "") -> PeopleOffered:
+    """At most PEOPLE_OFFERED of them, and how many there are: two queries."""
+    queryset = people_without_login(search=search)
+    return PeopleOffered(people=queryset[:PEOPLE_OFFERED], total=queryset.count())
 
 
 def people_invitable() -> QuerySet[Person]:

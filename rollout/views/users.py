@@ -13,7 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.access import manager_required
-from rollout.forms.users import UserFilterForm, UserInviteForm, UserRolesForm, user_roles_form
+from rollout.forms.users import (
+    PersonSearchForm,
+    UserFilterForm,
+    UserInviteForm,
+    UserRolesForm,
+    user_roles_form,
+)
 from rollout.models import Role, User
 from rollout.selectors import users as user_selectors
 from rollout.services import users as user_services
@@ -78,7 +84,10 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @manager_required
 def user_invite(request: HttpRequest) -> HttpResponse:
-    form = UserInviteForm(request.POST or None)
+    search_form = PersonSearchForm(request.GET or None)
+    search = (search_form.cleaned_data["wer"] or "").strip() if search_form.is_valid() else ""
+    offered = user_selectors.people_offered(search=search)
+    form = UserInviteForm(request.POST or None, people=offered.people)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -113,7 +122,12 @@ def user_invite(request: HttpRequest) -> HttpResponse:
                     )
                 return redirect("rollout:user_detail", pk=user.pk)
         status = 400
-    return render(request, "rollout/users/invite.html", {"form": form}, status=status)
+    return render(
+        request,
+        "rollout/users/invite.html",
+        {"form": form, "search_form": search_form, "search": search, "offered": offered},
+        status=status,
+    )
 
 
 @require_GET

@@ -493,3 +493,33 @@ def test_person_without_login_stays_in_the_directory_when_invited_by_email(cast)
         by=cast.manager, full_name="Olaf O", email="OLAF@example.de"
     )
     assert Person.objects.get(pk=person.pk).user == user
+
+
+def person_options(response) -> int:
+    select = re.search(r'<select name="person".*?</select>', response.text, re.S).group(0)
+    return select.count("<option")
+
+
+def test_a_large_directory_is_searched_not_listed_whole(cast, django_assert_num_queries):
+    from rollout.selectors.users import PEOPLE_OFFERED
+
+    department = factories.DepartmentFactory(name="Lager")
+    factories.PersonFactory.create_batch(PEOPLE_OFFERED + 5, department=department)
+    nora = factories.PersonFactory(first_name="Nora", last_name="Zyx", email="nora.zyx@ex.de")
+    client = german(cast.client("manager"))
+    url = reverse("rollout:user_invite")
+    page = client.get(url)
+    assert person_options(page) == PEOPLE_OFFERED + 1  # and the empty choice
+    assert "6 weitere Personen ohne Login sind nicht aufgeführt" in page.text
+    found = client.get(url, {"wer": "nora zyx"})
+    assert f'value="{nora.pk}"' in found.text and person_options(found) == 2
+    nobody = client.get(url, {"wer": "gibt-es-nicht"})
+    assert "Niemand ohne Login passt zu dieser Suche." in nobody.text
+    # Picking someone beyond the first hundred (after a search) works.
+    response = client.post(f"{url}?wer=nora", {"person": nora.pk, "language": "de"})
+    assert response.status_code == 302
+    assert User.objects.get(email="nora.zyx@ex.de").person == nora
+    # The signed-in user and their roles, how many people, the hundred offered.
+    client.get(url)
+    with django_assert_num_queries(4):
+        client.get(url)
