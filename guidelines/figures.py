@@ -1,8 +1,18 @@
 """The figures the guidelines app contributes to the rollout's pages (see rollout/figures.py):
 the acknowledged share of the guidelines in force and the training coverage."""
 
-from guidelines.selectors.guidelines import acknowledged_by_department, acknowledged_counts
-from guidelines.selectors.trainings import coverage_by_department, training_coverage_counts
+from django.db.models import Value
+
+from guidelines.selectors.guidelines import (
+    acknowledged_by_department,
+    acknowledged_counts,
+    acknowledged_of_person,
+)
+from guidelines.selectors.trainings import (
+    coverage_by_department,
+    trained_of_person,
+    training_coverage_counts,
+)
 from rollout.figures import (
     GUIDELINE_ACKNOWLEDGED,
     TRAINING_COVERAGE,
@@ -15,6 +25,7 @@ figure_register(
     FigureSource(
         total=lambda rollout_id: acknowledged_counts(),
         by_department=lambda rollout_id, ids: acknowledged_by_department(department_ids=ids),
+        of_person=lambda rollout_id: acknowledged_of_person(),
     ),
 )
 figure_register(
@@ -23,6 +34,12 @@ figure_register(
         total=lambda rollout_id: training_coverage_counts(rollout_id=rollout_id),
         by_department=lambda rollout_id, ids: coverage_by_department(
             rollout_id=rollout_id, department_ids=ids
+        ),
+        # Without a rollout nobody is counted.
+        of_person=lambda rollout_id: (
+            trained_of_person(rollout_id=rollout_id)
+            if rollout_id is not None
+            else (Value(False), Value(False))
         ),
     ),
 )

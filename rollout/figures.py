@@ -8,6 +8,7 @@ whose app is not installed reads as nothing counted yet.
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 Counts = tuple[int, int]  # (part, whole), e.g. (acknowledged, asked)
 
@@ -23,6 +24,9 @@ class FigureSource:
     # A figure that does not depend on the rollout (guidelines are the company's) ignores the id.
     total: Callable[[int | None], Counts]  # rollout id -> counts
     by_department: Callable[[int | None, list[int] | None], dict[int, Counts]]
+    # One person's part: (done, counted) as boolean expressions on a row of a Person queryset
+    # (OuterRef("pk")), to annotate a list of people without a query of its own.
+    of_person: Callable[[int | None], tuple[Any, Any]] | None = None
 
 
 _SOURCES: dict[str, FigureSource] = {}
@@ -47,3 +51,21 @@ def figure_by_department(
         return {}
     ids = list(department_ids) if department_ids is not None else None
     return source.by_department(rollout_id, ids)
+
+
+def figure_of_people(name: str, *, rollout_id: int | None) -> dict[str, Any]:
+    """Annotations for a Person queryset: `<name>_done` and `<name>_counted` (see
+    `person_figure`); none when the figure's app is not installed."""
+    source = _SOURCES.get(name)
+    if source is None or source.of_person is None:
+        return {}
+    done, counted = source.of_person(rollout_id)
+    return {f"{name}_done": done, f"{name}_counted": counted}
+
+
+def person_figure(person: object, name: str) -> bool | None:
+    """A person annotated by `figure_of_people`: True (done), False (not yet), None (not
+    counted for them, e.g. not asked to acknowledge a guideline)."""
+    if not getattr(person, f"{name}_counted", False):
+        return None
+    return bool(getattr(person, f"{name}_done", False))

@@ -184,6 +184,41 @@ def test_a_head_sees_no_colleague_attitude_on_the_department_page(cast, world):
     assert f">{RESISTANT}<" in manager and "ausgeblendet" not in manager
 
 
+def test_a_head_sees_each_of_their_people_s_guideline_and_training_status(
+    cast, world, django_assert_max_num_queries
+):
+    from guidelines.models import AcknowledgmentMethod, AcknowledgmentRequest
+    from guidelines.services import guidelines as guideline_services
+    from guidelines.services import trainings as training_services
+
+    factories.StakeholderFactory(
+        rollout=cast.rollout, person=cast.employee.person, attitude=Attitude.RESISTANT
+    )
+    version = factories.guideline_version("published")
+    guideline_services.acknowledgment_record(
+        request=AcknowledgmentRequest.objects.get(version=version, person=cast.head_a.person),
+        method=AcknowledgmentMethod.ON_BEHALF,
+        reason="Papierformular",
+        by=cast.manager,
+    )
+    session = factories.training_session(phase=cast.rollout.phases.first())
+    training_services.attendance_add_walk_in(
+        session=session, person=cast.employee.person, by=cast.manager
+    )
+    url = reverse("rollout:department_detail", args=[cast.department_a.pk])
+    client = cast.client("head_a")
+    client.get(url, **GERMAN)  # warm the caches of the navigation
+    with django_assert_max_num_queries(12):
+        html = client.get(url, **GERMAN).text
+    head = html.split(f'id="member-{cast.head_a.person.pk}"', 1)[1].split("</tr>", 1)[0]
+    employee = html.split(f'id="member-{cast.employee.person.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert '<td data-status="guideline">ja</td>' in head
+    assert '<td data-status="training">nein</td>' in head
+    assert '<td data-status="guideline">nein</td>' in employee
+    assert '<td data-status="training">ja</td>' in employee
+    assert f">{RESISTANT}<" not in html  # and still no attitude
+
+
 def test_a_head_cannot_open_the_stakeholder_map_or_card(cast, world):
     for url in (
         reverse("rollout:stakeholder_map", args=[cast.rollout.pk]),

@@ -290,6 +290,13 @@ def acknowledged_counts() -> tuple[int, int]:
     return counts["part"], counts["whole"]
 
 
+def acknowledged_of_person() -> tuple[Exists, Exists]:
+    """(acknowledged every version in force, asked for one) of a Person row (OuterRef("pk")):
+    annotations, no query of their own."""
+    mine = _in_force_requests().filter(person_id=OuterRef("pk"))
+    return ~Exists(mine.filter(acknowledgment__isnull=True)), Exists(mine)
+
+
 def acknowledged_by_department(
     *, department_ids: list[int] | None = None
 ) -> dict[int, tuple[int, int]]:

@@ -11,7 +11,7 @@ attendance is ticked by a trainer; e-learning is self-paced and does not count).
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
 from guidelines.models.trainings import (
@@ -68,6 +68,13 @@ def trained_people(*, rollout_id: int) -> QuerySet:
         .exclude(session__status=SessionStatus.CANCELLED)
         .values("person_id")
     )
+
+
+def trained_of_person(*, rollout_id: int) -> tuple[Exists, Value]:
+    """(trained in the rollout, counted) of a Person row (OuterRef("pk")): annotations, no
+    query of their own."""
+    trained = Exists(trained_people(rollout_id=rollout_id).filter(person_id=OuterRef("pk")))
+    return trained, Value(True)
 
 
 def training_coverage_counts(*, rollout_id: int) -> tuple[int, int]:

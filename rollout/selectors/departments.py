@@ -10,6 +10,12 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rollout.figures import (
+    GUIDELINE_ACKNOWLEDGED,
+    TRAINING_COVERAGE,
+    figure_of_people,
+    person_figure,
+)
 from rollout.models import (
     Activity,
     Department,
@@ -103,14 +109,24 @@ class DepartmentPage:
 def department_page(
     *, department: Department, rollout: Rollout | None, today: datetime.date | None = None
 ) -> DepartmentPage:
-    """Members, the rollout's stakeholders and activities of the department, and its
-    readiness computed from them: three queries (one without a rollout)."""
+    """Members (each with `guideline_acknowledged` and `trained`: True, False or None when
+    not counted, annotated in the same query), the rollout's stakeholders and activities of
+    the department, and its readiness computed from them: three queries (one without a
+    rollout)."""
     today = today or timezone.localdate()
+    rollout_id = rollout.pk if rollout is not None else None
     members = list(
         department.members.filter(is_active=True)
         .select_related("user")
+        .annotate(
+            **figure_of_people(GUIDELINE_ACKNOWLEDGED, rollout_id=rollout_id),
+            **figure_of_people(TRAINING_COVERAGE, rollout_id=rollout_id),
+        )
         .order_by("last_name", "first_name", "pk")
     )
+    for person in members:
+        person.guideline_acknowledged = person_figure(person, GUIDELINE_ACKNOWLEDGED)
+        person.trained = person_figure(person, TRAINING_COVERAGE)
     stakeholders: list[Stakeholder] = []
     activities: list[Activity] = []
     readiness = None
