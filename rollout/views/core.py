@@ -18,7 +18,7 @@ from django_htmx.http import reswap
 
 from core.access import manager_or_leadership_required, manager_required, require_manager
 from core.health import health_report
-from core.http import private_no_store
+from core.http import private_no_store, uncompressed
 from core.mailbox import mail_for_reader, mailbox_enabled, mailbox_get, mailbox_list
 from rollout import selectors, services
 from rollout.forms import TEMPLATE_EMPTY, ActivityStatusForm, RolloutForm
@@ -27,7 +27,7 @@ from rollout.models import Activity, Language, Rollout
 from rollout.privacy import sees_attitudes
 from rollout.selectors.activity_feed import latest_changes
 from rollout.selectors.communication import recent_successes, upcoming_events
-from rollout.selectors.core import rollout_visible_cached
+from rollout.selectors.core import rollout_current_cached, rollout_visible_cached
 from rollout.selectors.readiness import ReadinessRows, department_readiness
 from rollout.services.plan import rollout_template_plan
 
@@ -59,17 +59,21 @@ def _activity_for_manager(request: HttpRequest, pk: int) -> Activity:
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Send each role to its own start page."""
+    """Each role's own start page, rendered here without a redirect: the current rollout's
+    dashboard, the head's department page, the employee's own page."""
+    from rollout.views.workflows import my_department
+
     user = request.user
     if user.is_manager or user.is_leadership:
-        rollout = selectors.rollout_current(user=user)
+        # The navigation's cached lookup: usually no query.
+        rollout = rollout_current_cached(user=user, request=request)
         if rollout is not None:
-            return redirect("rollout:dashboard", pk=rollout.pk)
+            return dashboard(request, pk=rollout.pk)
         return render(request, "rollout/no_rollout.html")
     if user.is_department_head:
         # Workflows waiting for them, their department's figures and people.
-        return redirect("rollout:my_department")
-    return redirect("rollout:me")
+        return my_department(request)
+    return me(request)
 
 
 @require_GET
@@ -197,6 +201,7 @@ def me(request: HttpRequest) -> HttpResponse:
 # --- Demo mailbox --------------------------------------------------------------------------
 
 
+@uncompressed  # the mails show personal links as they are (BREACH)
 @private_no_store
 @require_GET
 @manager_required
@@ -206,6 +211,7 @@ def mailbox(request: HttpRequest) -> HttpResponse:
     return render(request, "rollout/mailbox.html", {"mails": mailbox_list()})
 
 
+@uncompressed
 @private_no_store
 @require_GET
 @manager_required
