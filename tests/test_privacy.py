@@ -113,6 +113,16 @@ def test_leadership_feed_tells_only_that_an_attitude_changed_in_a_large_departme
     assert "beteiligte Person" not in feed  # no stakeholder record at all
 
 
+def test_leadership_start_page_is_the_same_private_dashboard(cast, world):
+    response = _get(cast, "leadership", reverse("rollout:home"))
+    if response.status_code == 302:  # the start page may redirect to the dashboard
+        response = _get(cast, "leadership", response["Location"])
+    html = response.text
+    assert f'id="readiness-{world["council"].pk}"' in html
+    assert CHAIR not in html and f"„{RESISTANT}“" not in html
+    assert "ausgeblendet" in _cell(_row(html, world["council"]), "average_attitude")
+
+
 def test_the_manager_still_sees_everything_on_the_dashboard(cast, world):
     html = _get(cast, "manager", reverse("rollout:dashboard", args=[cast.rollout.pk])).text
     row = _row(html, world["council"])
