@@ -9,6 +9,7 @@ from guidelines.models import (
     ComprehensionQuestion,
     Guideline,
     GuidelineVersion,
+    VersionEvent,
 )
 
 
@@ -51,12 +52,20 @@ class QuestionInline(admin.TabularInline):
         return False
 
 
+class EventInline(QuestionInline):
+    """The version's history with the works council (fingerprints, reasons): read only."""
+
+    model = VersionEvent
+    fields = ["kind", "at", "by", "reason", "text_hash"]
+    readonly_fields = fields
+
+
 @admin.register(GuidelineVersion)
 class GuidelineVersionAdmin(ReadOnlyAdmin):
     list_display = ["guideline", "number", "status", "effective_date", "published_at"]
     list_filter = ["status"]
     list_select_related = ["guideline"]
-    inlines = [QuestionInline]
+    inlines = [QuestionInline, EventInline]
 
 
 @admin.register(AcknowledgmentRequest)

@@ -446,3 +446,15 @@ def test_the_refusals_are_the_same_with_production_settings(cast, settings):
     assert response.status_code == 400
     version.refresh_from_db()
     assert version.status == VersionStatus.APPROVED and version.body != "# Anders"
+
+
+def test_the_admin_shows_the_history_read_only(cast):
+    version = factories.guideline_version("approved")
+    staff = factories.UserFactory(is_staff=True, is_superuser=True)
+    client = _de(cast.client("anonymous"))
+    client.force_login(staff)
+    page = client.get(reverse("admin:guidelines_guidelineversion_change", args=[version.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert version.submitted_text_hash in html
+    assert 'name="events-0-reason"' not in html  # read only
