@@ -170,8 +170,10 @@ def test_smtp_refusing_connections_is_retried_until_it_is_back(rig_factory):
             row.refresh_from_db()
             return row.attempts
 
-        _wait_for(lambda: attempts() >= 2, 60, rig.worker_log)
-        assert row.state == NotificationState.PENDING
+        # Two attempts failed and the row waits for the next (not in the middle of one).
+        _wait_for(
+            lambda: attempts() >= 2 and row.state == NotificationState.PENDING, 60, rig.worker_log
+        )
         assert "refused" in row.last_error.lower()
         sink = SmtpSink(port).start()
         try:
