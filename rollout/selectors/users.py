@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet
 
-from rollout.models import AccountEvent, Person, Role, User
+from rollout.models import AccountEvent, Department, Person, Role, User
 
 USERS_PER_PAGE = 50
 HISTORY_LIMIT = 200
@@ -55,8 +55,8 @@ class UserPage:
     roles: list[str]
     role_values: set[str]
     events: list[AccountEvent]
-    headed: list[str]
-    deputised: list[str]
+    headed: list[Department]
+    deputised: list[Department]
     never_used: bool
 
 
@@ -76,8 +76,8 @@ def user_page(*, user_id: int) -> UserPage | None:
         roles=role_labels(user.role_groups),
         role_values={group.name for group in user.role_groups},
         events=events,
-        headed=[d.name for d in person.headed_departments.all()] if person else [],
-        deputised=[d.name for d in person.deputised_departments.all()] if person else [],
+        headed=list(person.headed_departments.all()) if person else [],
+        deputised=list(person.deputised_departments.all()) if person else [],
         never_used=user.last_login is None and not user.has_usable_password(),
     )
 

@@ -245,9 +245,16 @@ def stakeholder_set_attitude(
     return locked
 
 
-def department_head_roles_sync(*, department: Department) -> None:
-    """Give the head and deputy of a department the department head role if they have users."""
-    group, _ = Group.objects.get_or_create(name=Role.DEPARTMENT_HEAD.value)
-    for person in (department.head, department.deputy):
-        if person is not None and person.user_id is not None:
-            person.user.groups.add(group)
+def department_head_roles_sync(*, department: Department, by: User | None = None) -> None:
+    """Give the head and deputy of a department the department head role if they have users
+    (recorded in their login's history when it is new to them)."""
+    from rollout.services.users import department_head_role_grant
+
+    department_head_role_grant(
+        user_ids=[
+            person.user_id
+            for person in (department.head, department.deputy)
+            if person is not None and person.user_id is not None
+        ],
+        by=by,
+    )

@@ -2,10 +2,9 @@
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import Group
 from django.db import transaction
 
-from rollout.models import Department, Person, Role, User
+from rollout.models import Department, Person, User
 from rollout.services.core import department_head_roles_sync
 
 
@@ -24,21 +23,24 @@ def department_set_leadership(
         locked.full_clean()
         locked._history_user = by  # the request middleware does this too, but not for tasks
         locked.save(update_fields=["head", "deputy"])
-        department_head_roles_sync(department=locked)
+        department_head_roles_sync(department=locked, by=by)
     department.head, department.deputy = locked.head, locked.deputy
     return locked
 
 
-def department_heads_roles_grant(*, departments: Iterable[Department]) -> None:
+def department_heads_roles_grant(
+    *, departments: Iterable[Department], by: User | None = None
+) -> None:
     """The batch form of `department_head_roles_sync`: give every head and deputy of these
-    departments who has an account the department head role, in two queries."""
-    user_ids = {
-        person.user_id
-        for department in departments
-        for person in (department.head, department.deputy)
-        if person is not None and person.user_id is not None
-    }
-    if not user_ids:
-        return
-    group, _ = Group.objects.get_or_create(name=Role.DEPARTMENT_HEAD.value)
-    group.user_set.add(*user_ids)
+    departments who has an account the department head role, in a fixed number of queries."""
+    from rollout.services.users import department_head_role_grant
+
+    department_head_role_grant(
+        user_ids={
+            person.user_id
+            for department in departments
+            for person in (department.head, department.deputy)
+            if person is not None and person.user_id is not None
+        },
+        by=by,
+    )

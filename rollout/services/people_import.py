@@ -595,7 +595,7 @@ def _departments_update(
     bulk_update_with_history(
         changed, Department, fields=["parent", "head", "deputy"], batch_size=500, default_user=by
     )
-    department_heads_roles_grant(departments=changed)
+    department_heads_roles_grant(departments=changed, by=by)
 
 
 def people_import_is_stale(people_import: PeopleImport) -> bool:

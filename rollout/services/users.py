@@ -212,3 +212,27 @@ def user_reactivate(*, user: User, by: User | None) -> bool:
         _record(user=locked, kind=AccountEventKind.REACTIVATED, by=by)
     user.is_active = True
     return True
+
+
+def department_head_role_grant(*, user_ids: Iterable[int], by: User | None) -> int:
+    """Give these logins the department head role (a head or deputy of a department), each
+    recorded in its history when the role is new to it. Four queries whatever the number.
+    Returns how many got it now."""
+    user_ids = set(user_ids)
+    if not user_ids:
+        return 0
+    group, _ = Group.objects.get_or_create(name=Role.DEPARTMENT_HEAD.value)
+    having = set(group.user_set.filter(pk__in=user_ids).values_list("pk", flat=True))
+    new = sorted(user_ids - having)
+    if new:
+        group.user_set.add(*new)
+        AccountEvent.objects.bulk_create(
+            AccountEvent(
+                user_id=user_id,
+                kind=AccountEventKind.ROLE_GRANTED,
+                role=Role.DEPARTMENT_HEAD.value,
+                by=by,
+            )
+            for user_id in new
+        )
+    return len(new)

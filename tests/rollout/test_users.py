@@ -467,7 +467,8 @@ def test_the_admin_link_shows_only_to_superusers(cast):
 def test_the_user_page_shows_the_departments_led(cast):
     client = german(cast.client("manager"))
     page = client.get(reverse("rollout:user_detail", args=[cast.head_a.pk]))
-    assert "Leitung von Vertrieb" in page.text
+    link = f'<a href="{reverse("rollout:department_detail", args=[cast.department_a.pk])}">'
+    assert f"Leitung von {link}Vertrieb</a>" in page.text
 
 
 def test_the_pages_work_with_debug_off(cast, settings):
@@ -523,3 +524,27 @@ def test_a_large_directory_is_searched_not_listed_whole(cast, django_assert_num_
     client.get(url)
     with django_assert_num_queries(4):
         client.get(url)
+
+
+def test_a_new_head_or_deputy_gets_the_role_in_their_history(cast):
+    from rollout.services.departments import department_set_leadership
+
+    user_services.user_roles_update(user=cast.employee, roles=[Role.EMPLOYEE], by=cast.manager)
+    department_set_leadership(
+        department=cast.department_a,
+        head=cast.head_a.person,  # has the role already: nothing recorded
+        deputy=cast.employee.person,
+        by=cast.manager,
+    )
+    assert User.objects.get(pk=cast.employee.pk).is_department_head
+    assert events(cast.employee) == [
+        (AccountEventKind.ROLE_GRANTED, Role.DEPARTMENT_HEAD.value, cast.manager.pk)
+    ]
+    assert not AccountEvent.objects.filter(user=cast.head_a).exists()
+    page = german(cast.client("manager")).get(
+        reverse("rollout:user_detail", args=[cast.employee.pk])
+    )
+    assert "Rolle vergeben: Abteilungsleitung" in page.text
+    assert re.search(
+        r"Stellvertretende Leitung von <a href=\"/departments/\d+/\">Vertrieb</a>", page.text
+    )
