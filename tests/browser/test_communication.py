@@ -85,7 +85,8 @@ def test_manager_plans_sends_and_records_leadership_reads(page: Page, live_serve
     story_form.locator("#id_date").fill(timezone.localdate().isoformat())
     story_form.locator("#id_title").fill("Mehr Follower auf LinkedIn")
     story_form.locator("#id_kpi_name").select_option(KpiName.FOLLOWERS)
-    story_form.locator("#id_kpi_value").fill("1250")
+    # German grouping, which an <input type="number"> would refuse.
+    story_form.locator("#id_kpi_value").fill("1.250")
     story_form.locator("#success-add").click()
     expect(page.locator("#kpi-followers")).to_contain_text("1.250")
     story = SuccessStory.objects.get()
