@@ -123,3 +123,19 @@ def test_the_middleware_sits_above_everything_that_writes_the_body(settings):
     position = order.index("core.middleware.CompressionMiddleware")
     assert position == order.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1
     assert "django.middleware.gzip.GZipMiddleware" not in order
+
+
+@pytest.mark.django_db
+def test_the_demo_mailbox_stays_uncompressed(cast, settings):
+    from django.core import mail
+
+    settings.MAILERS = {"default": {"BACKEND": "core.mailbox.MailboxBackend"}}
+    mail.EmailMessage(
+        subject="Ihr Link", body="https://changehub.example/g/geheim/\n" * 20, to=["a@example.de"]
+    ).send()
+    key = next(settings.MAILBOX_DIR.glob("*.eml")).stem
+    client = cast.client("manager")
+    for url in (reverse("rollout:mailbox"), reverse("rollout:mailbox_message", args=[key])):
+        response = client.get(url, **GZIP)
+        assert response.status_code == 200
+        assert "Content-Encoding" not in response, url
