@@ -121,3 +121,27 @@ class DecimalField(_ReadsLocalNumbers, forms.DecimalField):
     def __init__(self, **kwargs: object) -> None:
         kwargs.setdefault("widget", NumberTextInput(inputmode="decimal"))
         super().__init__(**kwargs)
+
+
+# The largest key a database's 64-bit integer column holds.
+_KEY_RANGE = range(-(2**63), 2**63)
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's multiple choice of rows, refusing a key no row can have (a number beyond 64
+    bits) as an invalid choice before it reaches the database, which would fail on it."""
+
+    def _check_values(self, value):
+        if (self.to_field_name or "pk") == "pk":
+            for item in value:
+                try:
+                    number = int(str(item).strip())
+                except (TypeError, ValueError):
+                    continue  # Django's own check names it an invalid value
+                if number not in _KEY_RANGE:
+                    raise ValidationError(
+                        self.error_messages["invalid_choice"],
+                        code="invalid_choice",
+                        params={"value": item},
+                    )
+        return super()._check_values(value)

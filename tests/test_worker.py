@@ -71,10 +71,20 @@ def _wait_for(condition, timeout: float, log: Path) -> None:
     pytest.fail(f"timed out; worker log:\n{log.read_text()[-4000:]}")
 
 
-def test_broker_is_the_real_one_in_ci():
+def test_ci_runs_on_the_backends_it_says():
+    """.ci/run runs the suite twice and says which set-up each run must have: the embedded one
+    of a plain `make test` (SQLite, filesystem broker) and the servers (PostgreSQL, Redis)."""
+    expected = os.environ.get("CHANGEHUB_EXPECT_BACKENDS")
     if os.environ.get("CI") == "true":
+        assert expected in {"embedded", "servers"}, "CI must say which backends it runs on"
+    if expected == "servers" or (expected is None and os.environ.get("REDIS_URL")):
         assert settings.CELERY_BROKER_URL.startswith("redis://")
+    if expected == "servers":
         assert connection.vendor == "postgresql"
+    if expected == "embedded" or (expected is None and not os.environ.get("DATABASE_URL")):
+        assert connection.vendor == "sqlite"
+    if expected == "embedded":
+        assert settings.CELERY_BROKER_URL.startswith("filesystem://")
 
 
 def test_a_real_worker_consumes_a_task_from_the_broker(celery_env, tmp_path):

@@ -5,7 +5,7 @@ from django import forms
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import IntegerField
+from core.forms import IntegerField, ModelMultipleChoiceField
 from core.widgets import DateInput
 from guidelines.models import ComprehensionQuestion
 from rollout.models import Department
@@ -96,7 +96,7 @@ class PublishForm(forms.Form):
         initial="all",
         widget=forms.RadioSelect,
     )
-    departments = forms.ModelMultipleChoiceField(
+    departments = ModelMultipleChoiceField(
         label=_("Departments"),
         queryset=Department.objects.order_by("name"),
         required=False,

@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import IntegerField
+from core.forms import IntegerField, ModelMultipleChoiceField
 from core.widgets import DateInput, TimeInput
 from guidelines.models import GuidelineVersion, TrainingKind, TrainingSession, VersionStatus
 from rollout.models import Department, Person, Phase, Rollout, StakeholderRole
@@ -59,7 +59,7 @@ class SessionForm(forms.Form):
         min_value=1,
         help_text=_("Leave empty for no limit. Further acceptances go to a waitlist."),
     )
-    departments = forms.ModelMultipleChoiceField(
+    departments = ModelMultipleChoiceField(
         label=_("Audience: departments"),
         queryset=Department.objects.none(),
         required=False,
@@ -178,7 +178,7 @@ class CancelForm(forms.Form):
 
 
 class SeriesForm(forms.Form):
-    departments = forms.ModelMultipleChoiceField(
+    departments = ModelMultipleChoiceField(
         label=_("One session for each of these departments"),
         queryset=Department.objects.order_by("name"),
         widget=forms.CheckboxSelectMultiple,

@@ -50,6 +50,7 @@ class CommunicationItemForm(forms.ModelForm):
             "owner",
             "social_homework",
         ]
+        field_classes = {"audience_departments": number_fields.ModelMultipleChoiceField}
         widgets = {
             "date": DateInput(),
             "message": forms.Textarea(attrs={"rows": 3}),

@@ -8,7 +8,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import IntegerField
+from core.forms import IntegerField, ModelMultipleChoiceField
 from core.widgets import DateInput
 from rollout.models import (
     Activity,
@@ -118,6 +118,7 @@ class ActivityEditForm(forms.ModelForm):
     class Meta:
         model = Activity
         fields = ["title", "kind", "owner", "departments", "due_date", "description"]
+        field_classes = {"departments": ModelMultipleChoiceField}
         widgets = {
             "due_date": DateInput(),
             "description": forms.Textarea(attrs={"rows": 3}),

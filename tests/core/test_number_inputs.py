@@ -7,10 +7,12 @@ from decimal import Decimal
 
 import pytest
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from core import forms as number_fields
 from core.forms import format_number, normalize_number
+from tests import factories
 from tests.core.test_date_inputs import _form_classes
 
 NUMERIC = (forms.IntegerField, forms.DecimalField, forms.FloatField)
@@ -219,3 +221,18 @@ def test_a_session_opened_again_keeps_its_seats(language):
         assert 'type="text"' in html
         if session_capacity is not None:
             assert form.fields["capacity"].clean(_value(html)) == session_capacity
+
+
+def test_a_key_beyond_64_bits_is_an_invalid_choice_not_a_database_error(db):
+    """A hostile POST with a department id no database column can hold gets the form's
+    'invalid choice' message instead of an OverflowError from the database."""
+    from core.forms import ModelMultipleChoiceField
+    from rollout.models import Department
+
+    field = ModelMultipleChoiceField(queryset=Department.objects.all())
+    for hostile in ("9223372036854775808", str(-(2**63) - 1), "1" * 40):
+        with pytest.raises(ValidationError) as refused:
+            field.clean([hostile])
+        assert refused.value.code == "invalid_choice"
+    department = factories.DepartmentFactory()
+    assert list(field.clean([str(department.pk)])) == [department]

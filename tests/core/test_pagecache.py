@@ -13,10 +13,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from core.templatetags.pagecache import csrf_placeholder
 
 from core import freshness
 from core.models import Heartbeat
+from core.templatetags.pagecache import csrf_placeholder
 from rollout.models import Activity, ActivityStatus, Attitude, Department, PhaseKind
 from rollout.selectors.stakeholders import CELL_LIMIT, LIST_LIMIT
 from rollout.services import stakeholder_set_attitude
