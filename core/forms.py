@@ -26,6 +26,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import formats, numberformat
+from django.utils.translation import gettext_noop
 
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 _PLAIN = re.compile(r"-?\d+(\.\d+)?")
@@ -145,3 +146,8 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                         params={"value": item},
                     )
         return super()._check_values(value)
+
+
+# Django's empty choice of every select (django.db.models.fields.BLANK_CHOICE_LABEL), which its
+# own German catalogue lacks: named here so that makemessages keeps our translation of it.
+BLANK_CHOICE_LABEL = gettext_noop("- Select an option -")

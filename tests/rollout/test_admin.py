@@ -30,7 +30,9 @@ def test_admin_changelist_opens(model, client):
     factories.ActivityFactory()
     client.force_login(staff)
     assert model in admin.site._registry
-    response = client.get(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"))
+    response = client.get(
+        reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    )
     assert response.status_code == 200
 
 
