@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "simple_history",
     "rollout",
     "guidelines",
+    "surveys",
+    "goals",
     "reports",
     "notifications",
 ]

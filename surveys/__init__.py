@@ -1,0 +1,1 @@
+"""Pulse surveys: short anonymous questionnaires along the ADKAR dimensions, per rollout."""
