@@ -1,4 +1,5 @@
-"""One CSV dialect for every export (people, compliance, report figures).
+"""One CSV dialect for every export (people, compliance, report figures, activities), and an
+Excel workbook (XLSX) beside every CSV with the same rows.
 
 - UTF-8 with a byte order mark, so that Excel reads umlauts correctly; CRLF line ends.
 - The separator follows the user's language: `;` for German (German Excel splits on
@@ -12,15 +13,20 @@
 
 Rows are streamed in chunks of about 32 KB, so an export of 100,000 people needs neither the
 memory nor one network write per line.
+
+The workbook has the same rows: numbers and dates as typed cells (Excel sorts and sums them),
+text always as text cells, so a cell starting with `=` is shown, never evaluated. It is written
+row by row (openpyxl's write-only mode) into a temporary file, never held whole in memory.
 """
 
 import csv
 import datetime
 import decimal
 import math
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -126,3 +132,82 @@ def csv_response(
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMATS = ("csv", "xlsx")
+
+
+def xlsx_cell_value(value: object) -> object:
+    """One cell's value for the workbook: numbers and dates typed, everything else text."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, int):
+        return value
+    if isinstance(value, decimal.Decimal):
+        return float(value) if value.is_finite() else None
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.make_naive(timezone.localtime(value))
+        return value.replace(microsecond=0)
+    if isinstance(value, datetime.date):
+        return value
+    return str(value)
+
+
+def xlsx_file(rows: Iterable[Sequence[object]], *, sheet: str, language: str | None = None):
+    """A temporary file holding the workbook: `rows` (titles first) on one sheet."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    language = language or translation.get_language() or "de"
+    book = Workbook(write_only=True)
+    worksheet = book.create_sheet(sheet[:31] or "Export")
+    with translation.override(language):
+        for row in rows:
+            cells = []
+            for value in row:
+                value = xlsx_cell_value(value)
+                cell = WriteOnlyCell(worksheet, value=value)
+                if isinstance(value, str):
+                    cell.data_type = "s"  # text, also when it starts with "=": never a formula
+                elif isinstance(value, datetime.datetime):
+                    cell.number_format = "yyyy-mm-dd hh:mm"
+                elif isinstance(value, datetime.date):
+                    cell.number_format = "yyyy-mm-dd"
+                cells.append(cell)
+            worksheet.append(cells)
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after sending
+    book.save(out)
+    out.seek(0)
+    return out
+
+
+def xlsx_response(
+    rows: Iterable[Sequence[object]], *, filename: str, language: str | None = None
+) -> FileResponse:
+    """The workbook as a download; personal data, so never cached."""
+    stem = filename.rsplit(".", 1)[0]
+    response = FileResponse(
+        xlsx_file(rows, sheet=stem, language=language),
+        as_attachment=True,
+        filename=f"{stem}.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def export_response(
+    rows: Iterable[Sequence[object]], *, stem: str, fmt: str, language: str | None = None
+):
+    """`stem.csv` or `stem.xlsx` with the same rows; any other format is not found."""
+    if fmt == "csv":
+        return csv_response(rows, filename=f"{stem}.csv", language=language)
+    if fmt == "xlsx":
+        return xlsx_response(rows, filename=f"{stem}.xlsx", language=language)
+    raise Http404

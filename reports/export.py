@@ -1,13 +1,10 @@
-"""The leadership report's figures as CSV and XLSX, for people who build their own charts:
-the same aggregates as the PDF (reports.selectors), one row per figure."""
+"""The leadership report's figures as CSV and XLSX (core.exports writes both), for people who
+build their own charts: the same aggregates as the PDF (reports.selectors), one row per figure."""
 
-import io
 from collections.abc import Iterator
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
-
-from core.exports import neutralise
 
 
 def figure_rows(figures) -> list[tuple[str, str, str, object]]:
@@ -71,25 +68,3 @@ def figures_csv_rows(figures) -> Iterator[tuple[object, ...]]:
     """The column titles, then the figures, for `core.exports.csv_response`."""
     yield HEADER
     yield from figure_rows(figures)
-
-
-def figures_xlsx(figures) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Figures")[:31])
-    sheet.append([str(title) for title in HEADER])
-    for row in figure_rows(figures):
-        sheet.append([_safe_cell(value) for value in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _safe_cell(value: object) -> object:
-    """No spreadsheet formulas from user text (openpyxl would store `=…` as a formula)."""
-    if isinstance(value, str):
-        return neutralise(value)
-    if hasattr(value, "as_tuple"):  # Decimal
-        return float(value)
-    return value

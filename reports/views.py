@@ -10,10 +10,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
 from core.access import manager_or_leadership_required, require_manager_or_leadership
-from core.exports import csv_response
+from core.exports import FORMATS, export_response
 from core.http import private_no_store
 from reports import selectors, services
-from reports.export import figures_csv_rows, figures_xlsx
+from reports.export import figures_csv_rows
 from reports.forms import ReportForm
 from reports.models import Report, ReportStatus
 from rollout.models import Rollout
@@ -105,14 +105,7 @@ def report_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """The report's figures as CSV or XLSX (rendered in the request: a few small tables)."""
 
     rollout = _rollout_for_reader(request, pk)
-    if fmt not in ("csv", "xlsx"):
+    if fmt not in FORMATS:
         raise Http404
     figures = selectors.report_figures(rollout=rollout)
-    if fmt == "csv":
-        return csv_response(figures_csv_rows(figures), filename=f"report-figures-{rollout.pk}.csv")
-    response = HttpResponse(
-        figures_xlsx(figures),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="report-figures-{rollout.pk}.{fmt}"'
-    return response
+    return export_response(figures_csv_rows(figures), stem=f"report-figures-{rollout.pk}", fmt=fmt)

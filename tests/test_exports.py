@@ -75,6 +75,12 @@ def planted(cast):
             title=payload,
             kpi_value=decimal.Decimal("-3.25") if n == 2 else decimal.Decimal("1250.50"),
         )
+    phase = cast.rollout.phases.get(kind=PhaseKind.UNFREEZE)
+    for n, payload in enumerate(PAYLOADS):  # the plan export carries titles and departments
+        activity = factories.ActivityFactory(
+            phase=phase, title=payload, due_date=datetime.date(2026, 5, n + 1)
+        )
+        activity.departments.set([cast.department_a])
     version = factories.guideline_version("published")
     request = AcknowledgmentRequest.objects.select_related("version").get(
         version=version, person=cast.employee.person
@@ -93,12 +99,35 @@ EXPORTS = {
     "reports:report_export": lambda cast, version: reverse(
         "reports:report_export", args=[cast.rollout.pk, "csv"]
     ),
+    "rollout:plan_export": lambda cast, version: reverse(
+        "rollout:plan_export", args=[cast.rollout.pk, "csv"]
+    ),
+}
+# The Excel workbook beside each CSV: same rows, by the same name in the table above.
+XLSX_EXPORTS = {
+    "rollout:people_export": (
+        "rollout:people_export_as",
+        lambda cast, version: reverse("rollout:people_export_as", args=["xlsx"]),
+    ),
+    "guidelines:compliance_csv": (
+        "guidelines:compliance_export",
+        lambda cast, version: reverse("guidelines:compliance_export", args=[version.pk, "xlsx"]),
+    ),
+    "reports:report_export": (
+        "reports:report_export",
+        lambda cast, version: reverse("reports:report_export", args=[cast.rollout.pk, "xlsx"]),
+    ),
+    "rollout:plan_export": (
+        "rollout:plan_export",
+        lambda cast, version: reverse("rollout:plan_export", args=[cast.rollout.pk, "xlsx"]),
+    ),
 }
 # The first column title of each export, by language.
 FIRST_TITLE = {
     "rollout:people_export": {"de": "E-Mail", "en": "Email"},
     "guidelines:compliance_csv": {"de": "Nachname", "en": "Last name"},
     "reports:report_export": {"de": "Bereich", "en": "Section"},
+    "rollout:plan_export": {"de": "Phase", "en": "Phase"},
 }
 
 
@@ -136,7 +165,111 @@ def _all_export_url_names() -> set[str]:
 
 
 def test_every_export_url_is_in_the_table():
-    assert _all_export_url_names() == set(EXPORTS)
+    assert _all_export_url_names() == set(EXPORTS) | {name for name, _ in XLSX_EXPORTS.values()}
+    assert set(XLSX_EXPORTS) == set(EXPORTS), "an Excel file beside every CSV"
+
+
+def _workbook(client: Client, url: str, language: str):
+    from openpyxl import load_workbook
+
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    assert response["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert ".xlsx" in response["Content-Disposition"]
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert "no-store" in response["Cache-Control"]
+    content = b"".join(response.streaming_content)
+    return load_workbook(io.BytesIO(content)).active
+
+
+@pytest.mark.parametrize("name", EXPORTS)
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_every_export_has_a_workbook_with_the_same_rows(cast, planted, name, language):
+    """Same titles (in the user's language), same number of rows as the CSV; text cells never
+    formulas, whatever was typed; numbers and dates typed cells."""
+    client = cast.client("manager")
+    sheet = _workbook(client, XLSX_EXPORTS[name][1](cast, planted), language)
+    separator = ";" if language == "de" else ","
+    csv_rows = _rows(_download(client, EXPORTS[name](cast, planted), language), separator)
+    cells = [cell for row in sheet.iter_rows() for cell in row]
+    assert sheet.cell(1, 1).value == FIRST_TITLE[name][language]
+    assert sheet.max_row == len(csv_rows)
+    assert not [cell.value for cell in cells if cell.data_type == "f"], "no formula cells"
+    texts = {cell.value for cell in cells if cell.data_type == "s"}
+    for payload in PAYLOADS[:4]:  # the CSV's apostrophe is not needed: a text cell is text
+        assert payload in texts, (name, payload)
+    if name == "reports:report_export":
+        numbers = [cell.value for cell in cells if cell.data_type == "n"]
+        assert 1250.5 in numbers and -3.25 in numbers
+    if name == "rollout:plan_export":
+        dates = [cell.value for cell in cells if cell.is_date]
+        assert datetime.datetime(2026, 5, 1) in dates
+
+
+def test_the_plan_export_is_for_the_manager_and_leadership_only(cast, planted):
+    for who, status in (
+        ("manager", 200),
+        ("leadership", 200),
+        ("head_a", 404),
+        ("employee", 404),
+        ("anonymous", 302),
+    ):
+        for fmt in ("csv", "xlsx"):
+            url = reverse("rollout:plan_export", args=[cast.rollout.pk, fmt])
+            assert cast.client(who).get(url).status_code == status, (who, fmt)
+    url = reverse("rollout:plan_export", args=[cast.rollout.pk, "xls"])
+    assert cast.client("manager").get(url).status_code == 404
+
+
+def test_the_plan_export_runs_a_fixed_number_of_queries(
+    cast, planted, django_assert_max_num_queries
+):
+    client = cast.client("manager")
+    url = reverse("rollout:plan_export", args=[cast.rollout.pk, "csv"])
+
+    def count() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            b"".join(client.get(url).streaming_content)
+        return len(queries)
+
+    few = count()
+    phase = cast.rollout.phases.get(kind=PhaseKind.MOVE)
+    for n in range(30):
+        factories.ActivityFactory(phase=phase, title=f"Mehr {n}").departments.set(
+            [cast.department_a, cast.department_b]
+        )
+    assert count() == few
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_people_workbook_imports_back_unchanged(cast, planted, language):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    Person.objects.filter(first_name__in=["\tx", "\rx"]).delete()
+    Department.objects.filter(name__in=["\tx", "\rx"]).delete()
+    client = cast.client("manager")
+    response = client.get(
+        reverse("rollout:people_export_as", args=["xlsx"]), HTTP_ACCEPT_LANGUAGE=language
+    )
+    content = b"".join(response.streaming_content)
+    upload = client.post(
+        reverse("rollout:people_import"),
+        {"file": SimpleUploadedFile("people.xlsx", content)},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert upload.status_code == 302
+    summary = PeopleImport.objects.get().summary
+    assert summary["counts"] == {
+        "create": 0,
+        "update": 0,
+        "unchanged": Person.objects.count(),
+        "reject": 0,
+    }
 
 
 @pytest.mark.parametrize("name", EXPORTS)
@@ -153,7 +286,7 @@ def test_every_export_neutralises_every_cell(cast, planted, name, language, sepa
         assert payload not in cells
         assert "'" + payload in cells, (name, payload)
     # The people the employee might have planted, also in their email addresses.
-    if name != "reports:report_export":
+    if name in ("rollout:people_export", "guidelines:compliance_csv"):
         assert "'=person0@example.de" in cells and "'+person1@example.de" in cells
     # Numbers stay numbers: never inside quotes.
     assert not re.search(rb'"-?\d+([.,]\d+)?"', content)

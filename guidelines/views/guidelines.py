@@ -10,7 +10,7 @@ them.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.access import is_manager_or_leadership, manager_required, require_manager
-from core.exports import csv_response
+from core.exports import export_response
 from core.http import private_no_store
 from guidelines.forms.guidelines import (
     AcknowledgeForm,
@@ -452,7 +452,7 @@ def compliance(request: HttpRequest, pk: int) -> HttpResponse:
 @private_no_store
 @require_GET
 @login_required
-def compliance_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+def compliance_csv(request: HttpRequest, pk: int, fmt: str = "csv") -> HttpResponse:
     """Everyone asked (a department head: of their departments), with department, status and
     how they acknowledged."""
     scope = _reader_departments(request)
@@ -488,8 +488,8 @@ def compliance_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
                 ack.reason if ack else "",
             ]
 
-    return csv_response(
-        rows(), filename=f"acknowledgments-{version.guideline_id}-v{version.number}.csv"
+    return export_response(
+        rows(), stem=f"acknowledgments-{version.guideline_id}-v{version.number}", fmt=fmt
     )
 
 
@@ -705,6 +705,11 @@ urlpatterns = [
     path("guidelines/versions/<int:pk>/diff/", version_diff, name="version_diff"),
     path("guidelines/versions/<int:pk>/compliance/", compliance, name="compliance"),
     path("guidelines/versions/<int:pk>/compliance.csv", compliance_csv, name="compliance_csv"),
+    path(
+        "guidelines/versions/<int:pk>/compliance.<str:fmt>",
+        compliance_csv,
+        name="compliance_export",
+    ),
     path("guidelines/requests/<int:pk>/on-behalf/", on_behalf, name="on_behalf"),
     path(
         "guidelines/versions/<int:pk>/acknowledge/",

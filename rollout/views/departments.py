@@ -4,7 +4,7 @@ import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRefresh
 
 from core.access import manager_required, require_manager
-from core.exports import csv_response
+from core.exports import export_response
 from core.http import private_no_store
 from rollout import selectors
 from rollout.forms.departments import (
@@ -288,13 +288,14 @@ def people_import_discard_view(request: HttpRequest, pk: int) -> HttpResponse:
 @private_no_store
 @require_GET
 @manager_required
-def people_export(request: HttpRequest) -> StreamingHttpResponse:
-    """The directory as CSV in the export dialect (core.exports) with the import's column
-    titles in the user's language, so it imports back unchanged. Streamed, so a large company
-    does not fill the memory."""
-    return csv_response(
+def people_export(request: HttpRequest, fmt: str = "csv") -> HttpResponse:
+    """The directory as CSV in the export dialect (core.exports), or as an Excel workbook, with
+    the import's column titles in the user's language, so it imports back unchanged. Written
+    row by row, so a large company does not fill the memory."""
+    return export_response(
         department_selectors.people_export_rows(),
-        filename=f"people-{timezone.localdate():%Y-%m-%d}.csv",
+        stem=f"people-{timezone.localdate():%Y-%m-%d}",
+        fmt=fmt,
     )
 
 
@@ -312,4 +313,5 @@ urlpatterns = [
         name="people_import_discard",
     ),
     path("people/export.csv", people_export, name="people_export"),
+    path("people/export.<str:fmt>", people_export, name="people_export_as"),
 ]

@@ -25,7 +25,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.access import manager_required, require_manager, require_manager_or_leadership
+from core.exports import export_response
 from core.htmx import is_fragment_request, render_fragment_or_page, vary_on_htmx
+from core.http import private_no_store
 from rollout import services
 from rollout.forms import ActivityStatusForm
 from rollout.forms.plan import (
@@ -649,9 +651,23 @@ def phase_advance(request: HttpRequest, pk: int) -> HttpResponse:
     return _gate(request, phase, status=400, advance_form=form)
 
 
+@private_no_store
+@require_GET
+@login_required
+def plan_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The plan's activities as CSV or Excel, for the manager and leadership."""
+    rollout = _rollout_for_viewer(request, pk)
+    return export_response(
+        plan_selectors.activity_export_rows(rollout=rollout),
+        stem=f"activities-{rollout.pk}-{timezone.localdate():%Y-%m-%d}",
+        fmt=fmt,
+    )
+
+
 urlpatterns = [
     path("rollouts/<int:pk>/plan/", plan, name="plan"),
     path("rollouts/<int:pk>/plan/template/", template_save, name="plan_template_save"),
+    path("rollouts/<int:pk>/plan/activities.<str:fmt>", plan_export, name="plan_export"),
     path("phases/<int:pk>/activities/new/", activity_create, name="plan_activity_create"),
     path("plan/activities/<int:pk>/", activity_row, name="plan_activity_row"),
     path("plan/activities/<int:pk>/edit/", activity_edit, name="plan_activity_edit"),
