@@ -160,6 +160,13 @@ def build(cast) -> MatrixObjects:
     for name in ("communication_plan", "communication_create", "success_list", "success_create"):
         pk[f"rollout:{name}"] = rollout.pk
     pk["rollout:stakeholder_person_options"] = rollout.pk
+    from tests.goals.helpers import make_goal
+
+    goal = make_goal(rollout, weeks=2)
+    for name in ("list", "create"):
+        pk[f"goals:{name}"] = rollout.pk
+    for name in ("detail", "edit", "value_add", "import"):
+        pk[f"goals:{name}"] = goal.pk
     for name in ("report_list", "report_create"):
         pk[f"reports:{name}"] = rollout.pk
     for name in ("row", "edit", "owner", "status", "move", "remove"):

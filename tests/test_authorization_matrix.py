@@ -208,6 +208,15 @@ MATRIX: dict[str, tuple[str, str]] = {
     "rollout:workflow_link": ("ok redirect redirect redirect redirect redirect", NO_POST),
     "rollout:supply": SIGNED_LINK,
     "rollout:my_department": ("login 404 ok ok 404 404", NO_POST),
+    # Goals and leadership's start page
+    "goals:home": ("login ok ok ok ok ok", NO_POST),  # leadership's overview, else rollout:home
+    "goals:leadership": MANAGER_LEADERSHIP_READ,
+    "goals:list": MANAGER_LEADERSHIP_READ,
+    "goals:create": (manager_only("ok"), manager_only("ok", deny="403")),
+    "goals:detail": MANAGER_LEADERSHIP_READ,
+    "goals:edit": (manager_only("ok"), manager_only("ok", deny="403")),
+    "goals:value_add": manager_action("422", deny="403"),
+    "goals:import": (manager_only("ok"), manager_only("ok", deny="403")),
     # Reports
     "reports:report_list": MANAGER_LEADERSHIP_READ,
     "reports:report_create": (NO_GET, "login 403 403 403 400 400"),

@@ -113,8 +113,9 @@ def test_leadership_feed_tells_only_that_an_attitude_changed_in_a_large_departme
     assert "beteiligte Person" not in feed  # no stakeholder record at all
 
 
-def test_leadership_start_page_is_the_same_private_dashboard(cast, world):
-    response = _get(cast, "leadership", reverse("rollout:home"))
+def test_leadership_dashboard_is_the_same_private_dashboard(cast, world):
+    # Leadership's start page is its own overview (goals/); the dashboard is a link away.
+    response = _get(cast, "leadership", reverse("rollout:dashboard", args=[cast.rollout.pk]))
     if response.status_code == 302:  # the start page may redirect to the dashboard
         response = _get(cast, "leadership", response["Location"])
     html = response.text

@@ -105,9 +105,14 @@ HOME_PAGES = {
     "employee": ("rollout/me.html", "me", []),
     "head_a": ("rollout/workflows/my_department.html", "my_department", []),
     "head_b": ("rollout/workflows/my_department.html", "my_department", []),
-    "leadership": ("rollout/dashboard.html", "dashboard", ["rollout"]),
+    # Leadership's own start page (goals/): the verdict and the goals against targets.
+    "leadership": ("goals/leadership.html", "goals:leadership", []),
     "manager": ("rollout/dashboard.html", "dashboard", ["rollout"]),
 }
+
+
+def _home_url(url_name: str, args: list) -> str:
+    return reverse(url_name if ":" in url_name else f"rollout:{url_name}", args=args)
 
 
 @pytest.mark.parametrize("who", CAST)
@@ -122,7 +127,7 @@ def test_home_renders_each_roles_page_without_a_redirect(cast, who):
     expect_status(response, "ok")
     assert template in [t.name for t in response.templates]
     args = [cast.rollout.pk] if args else []
-    page = cast.client(who).get(reverse(f"rollout:{url_name}", args=args))
+    page = cast.client(who).get(_home_url(url_name, args))
     assert template in [t.name for t in page.templates]
     # The same page, in German.
     assert response.context["request"].LANGUAGE_CODE == "de"
@@ -142,7 +147,7 @@ def test_home_costs_no_more_queries_than_the_page_and_does_not_grow(
     cast, who, django_assert_max_num_queries
 ):
     _template, url_name, args = HOME_PAGES[who]
-    page = reverse(f"rollout:{url_name}", args=[cast.rollout.pk] if args else [])
+    page = _home_url(url_name, [cast.rollout.pk] if args else [])
     client = cast.client(who)
     # Right after a change (the page caches are outdated) ...
     _grow(cast, activities=3, people=2)
