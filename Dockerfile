@@ -16,6 +16,8 @@ COPY rollout ./rollout
 COPY guidelines ./guidelines
 COPY reports ./reports
 COPY notifications ./notifications
+COPY surveys ./surveys
+COPY goals ./goals
 
 RUN for po in changehub/locale/*/LC_MESSAGES/django.po; do \
         msgfmt --check-format -o "${po%.po}.mo" "$po"; \

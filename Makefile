@@ -73,6 +73,8 @@ bench: $(VENV)/.compiled
 messages: $(VENV)/.installed
 	$(PY) manage.py makemessages --locale de --locale en --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'
 	msgen changehub/locale/en/LC_MESSAGES/django.po -o changehub/locale/en/LC_MESSAGES/django.po --no-wrap
+	@# English is the msgids themselves: a guess of makemessages ("fuzzy") is never right there.
+	msgattrib --clear-fuzzy --clear-previous --no-wrap changehub/locale/en/LC_MESSAGES/django.po -o changehub/locale/en/LC_MESSAGES/django.po
 
 clean:
 	rm -rf var/celery var/test-*.sqlite3

@@ -195,6 +195,9 @@ def build(cast) -> MatrixObjects:
                 "invitation_pk": invitation.pk,
             },
             "reports:report_export": {"pk": rollout.pk, "fmt": "csv"},
+            "guidelines:compliance_export": {"pk": published.pk, "fmt": "xlsx"},
+            "rollout:plan_export": {"pk": rollout.pk, "fmt": "xlsx"},
+            "rollout:people_export_as": {"fmt": "xlsx"},
             "rollout:mailbox_message": {"key": mailbox_key},
             "notifications:unsubscribe": {
                 "token": unsubscribe_token(cast.employee.email, notification.kind)

@@ -106,6 +106,7 @@ MATRIX: dict[str, tuple[str, str]] = {
     "guidelines:version_diff": (heads_leadership_manager_read(), NO_POST),
     "guidelines:compliance": (heads_leadership_manager_read(), NO_POST),
     "guidelines:compliance_csv": (heads_leadership_manager_read(), NO_POST),
+    "guidelines:compliance_export": (heads_leadership_manager_read(), NO_POST),
     "guidelines:on_behalf": (manager_only("ok"), manager_only("ok", deny="403")),
     "guidelines:acknowledge_signed_in": (SIGNED_IN, "login 400 400 400 400 400"),
     "guidelines:acknowledge": SIGNED_LINK_EMPTY_POST_400,
@@ -136,6 +137,7 @@ MATRIX: dict[str, tuple[str, str]] = {
     "rollout:mailbox_message": MANAGER_PAGE,
     # Plan and gates
     "rollout:plan": MANAGER_LEADERSHIP_READ,
+    "rollout:plan_export": MANAGER_LEADERSHIP_READ,
     "rollout:plan_template_save": manager_action("400"),
     "rollout:plan_activity_create": manager_action("400"),
     "rollout:plan_activity_row": (manager_only("redirect"), NO_POST),  # htmx only
@@ -159,6 +161,7 @@ MATRIX: dict[str, tuple[str, str]] = {
     "rollout:people_import_confirm": manager_action("redirect"),
     "rollout:people_import_discard": manager_action("redirect"),
     "rollout:people_export": MANAGER_PAGE,
+    "rollout:people_export_as": MANAGER_PAGE,
     # Users and roles (the target is the employee's login; the empty POST of the roles takes
     # all of them, which is allowed)
     "rollout:user_list": MANAGER_PAGE,

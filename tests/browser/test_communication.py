@@ -96,6 +96,9 @@ def test_manager_plans_sends_and_records_leadership_reads(page: Page, live_serve
     # Leadership sees both, read-only.
     page.context.clear_cookies()
     sign_in(page, live_server, people["leadership"].email)
+    # Leadership starts on its own overview; the dashboard is one click away.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Was uns Social Media bringt")
+    page.get_by_role("navigation").get_by_role("link", name="Übersicht").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Social Media 2027")
     page.goto(plan_url)
     expect(page.locator(f"#communication-{item.pk}")).to_contain_text(

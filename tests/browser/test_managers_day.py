@@ -126,6 +126,8 @@ def test_leadership_sees_the_dashboard_read_only_in_english(page: Page, live_ser
     sign_in(page, live_server, leader.email)
     page.get_by_label("Sprache").select_option("en")
     page.get_by_role("button", name="Wechseln").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("What social media brings us")
+    page.get_by_role("navigation").get_by_role("link", name="Dashboard").click()
     expect(page.get_by_role("heading", name="Phases")).to_be_visible()
     expect(page.get_by_text("Read-only view")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Kick-off mit der Geschäftsführung")

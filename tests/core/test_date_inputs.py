@@ -148,7 +148,22 @@ def _session_form():
     return SessionForm(rollout=session.phase.rollout, session=session)
 
 
+def _goal_form():
+    from goals.forms import GoalForm
+    from goals.models import Goal
+
+    return GoalForm(instance=Goal(start_date=DAY, due_date=LATER))
+
+
+def _goal_value_form():
+    from goals.forms import GoalValueForm
+
+    return GoalValueForm(initial={"date": DAY})
+
+
 BUILDERS = {
+    "goals.forms.GoalForm": _goal_form,
+    "goals.forms.GoalValueForm": _goal_value_form,
     "rollout.forms.RolloutForm": _rollout_form,
     "rollout.forms.communication.CommunicationItemForm": _communication_item_form,
     "rollout.forms.communication.SuccessStoryForm": _success_story_form,

@@ -376,7 +376,7 @@ def test_csv_and_xlsx_hold_the_same_figures(cast):
     assert lines[0] == "Bereich;Gegenstand;Kennzahl;Wert"
     assert any(";support_percent;0" in line for line in lines)
     xlsx = client.get(reverse("reports:report_export", args=[cast.rollout.pk, "xlsx"]))
-    rows = list(load_workbook(io.BytesIO(xlsx.content)).active.values)
+    rows = list(load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active.values)
     assert rows[0] == ("Bereich", "Gegenstand", "Kennzahl", "Wert")
     assert len(rows) == len(lines)
 
