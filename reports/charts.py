@@ -6,7 +6,12 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from goals.charts import line_chart
 from reports.selectors import MIN_GROUP
+
+# Two goal charts side by side on an A4 page.
+GOAL_CHART_WIDTH = 330
+GOAL_CHART_HEIGHT = 150
 
 BAR_HEIGHT = 14
 BAR_GAP = 6
@@ -88,6 +93,22 @@ def charts_for(figures) -> dict:
     dashboard = figures.dashboard
     hidden = _("fewer than %(count)s") % {"count": MIN_GROUP}
     return {
+        "goals": [
+            (
+                row,
+                line_chart(
+                    points=row.points,
+                    status=row.status,
+                    baseline=row.goal.baseline,
+                    target=row.goal.target,
+                    start=row.goal.start_date,
+                    due=row.goal.due_date,
+                    width=GOAL_CHART_WIDTH,
+                    height=GOAL_CHART_HEIGHT,
+                ),
+            )
+            for row in figures.goals
+        ],
         "phases": bar_chart(
             _("Activities done per phase"),
             [(str(s.phase.get_kind_display()), s.percent_done) for s in dashboard.phases],

@@ -97,4 +97,6 @@ class Report(models.Model):
 
     @property
     def filename(self) -> str:
-        return f"report-{self.rollout_id}-{timezone.localtime(self.created_at):%Y-%m-%d}.pdf"
+        # German and English files get distinct names (both may be downloaded the same day).
+        stem = "fortschrittsbericht" if self.language == "de" else "progress-report"
+        return f"{stem}-{self.rollout_id}-{timezone.localtime(self.created_at):%Y-%m-%d}.pdf"

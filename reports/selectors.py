@@ -13,8 +13,11 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Count, QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
+from goals.selectors import LeadershipOverview, leadership_overview
+from guidelines.models import GuidelineVersion, VersionStatus
 from guidelines.selectors.guidelines import acknowledged_by_department
 from guidelines.selectors.trainings import coverage_by_department, sessions_of_rollout
 from reports.models import Report, ReportStatus
@@ -85,6 +88,12 @@ class ReportFigures:
     stories: list[SuccessStory] = field(default_factory=list)
     kpis: list = field(default_factory=list)
     previous: Report | None = None
+    # The board pack's opening: the goals against targets and the rollout's verdict (goals/),
+    # and the sentences that explain swings of the figures.
+    goals: list = field(default_factory=list)
+    verdict: object = None
+    leadership: LeadershipOverview | None = None
+    swings: list[str] = field(default_factory=list)
 
     @property
     def trend(self) -> list[TrendWeek]:
@@ -152,7 +161,12 @@ def report_figures(
     attitudes = [AttitudeBar(attitude, counts.get(attitude.value, 0)) for attitude in Attitude]
     resistant = sum(row.resistant_high_influence for row in readiness)
     sessions = sessions_of_rollout(rollout=rollout)
+    leadership = leadership_overview(rollout=rollout, today=today)
     return ReportFigures(
+        goals=leadership.rows,
+        verdict=leadership.verdict,
+        leadership=leadership,
+        swings=_swings(today=today),
         rollout=rollout,
         today=today,
         dashboard=dashboard,
@@ -200,3 +214,28 @@ def reports_of_rollout(*, rollout: Rollout, limit: int = REPORT_LIST_LIMIT) -> l
 
 def report_for(*, queryset: QuerySet[Report], pk: int) -> Report | None:
     return queryset.select_related("rollout").filter(pk=pk).first()
+
+
+SWING_DAYS = 90
+
+
+def _swings(*, today: datetime.date) -> list[str]:
+    """Why a figure jumped: a guideline version published lately asks everyone to
+    acknowledge again, so the acknowledged share starts from zero. 1 query."""
+    since = today - datetime.timedelta(days=SWING_DAYS)
+    versions = GuidelineVersion.objects.filter(
+        status=VersionStatus.PUBLISHED, published_at__date__gte=since
+    ).select_related("guideline")
+    return [
+        _(
+            "On %(date)s a new version of “%(title)s” came into force: everyone is asked to "
+            "acknowledge it again, so the acknowledged share started again from zero."
+        )
+        % {
+            "date": formats.date_format(
+                timezone.localdate(version.published_at), "SHORT_DATE_FORMAT"
+            ),
+            "title": version.guideline.title,
+        }
+        for version in versions.order_by("published_at", "pk")
+    ]

@@ -180,7 +180,9 @@ def report_pdf(
     """The report of `rollout` as PDF bytes, with its key figures."""
 
     started = time.monotonic()
-    figures = report_figures(rollout=rollout, now=now)
+    # The figures' sentences (verdicts, reasons, swings) are written in the report's language.
+    with translation.override(language):
+        figures = report_figures(rollout=rollout, now=now)
     html = report_html(figures=figures, language=language)
     html_seconds = time.monotonic() - started
     rendered = pdf_from_html(html)
