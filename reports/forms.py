@@ -3,8 +3,33 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from rollout.models import Language
+from reports.models import ReportSchedule
+from rollout.models import Language, Role, User
 
 
 class ReportForm(forms.Form):
     language = forms.ChoiceField(label=_("Language of the report"), choices=Language.choices)
+
+
+class ReportScheduleForm(forms.ModelForm):
+    """When the leadership pack goes out by itself, in which language and to whom."""
+
+    class Meta:
+        model = ReportSchedule
+        fields = ("frequency", "day_of_month", "weekday", "languages", "recipients")
+        widgets = {
+            "frequency": forms.RadioSelect,
+            "recipients": forms.CheckboxSelectMultiple,
+            "day_of_month": forms.NumberInput(attrs={"min": 1, "max": 28, "inputmode": "numeric"}),
+        }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["recipients"].queryset = (
+            User.objects.filter(is_active=True, groups__name__in=[Role.LEADERSHIP, Role.MANAGER])
+            .distinct()
+            .order_by("full_name", "pk")
+        )
+        self.fields["recipients"].label_from_instance = lambda user: (
+            f"{user.full_name} ({user.email})"
+        )

@@ -1,6 +1,7 @@
 """Leadership progress reports: a PDF rendered by the worker, with its status and file."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -100,3 +101,111 @@ class Report(models.Model):
         # German and English files get distinct names (both may be downloaded the same day).
         stem = "fortschrittsbericht" if self.language == "de" else "progress-report"
         return f"{stem}-{self.rollout_id}-{timezone.localtime(self.created_at):%Y-%m-%d}.pdf"
+
+
+class Frequency(models.TextChoices):
+    OFF = "off", _("Not sent automatically")
+    MONTHLY = "monthly", _("Monthly")
+    WEEKLY = "weekly", _("Weekly")
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+
+
+class PackLanguages(models.TextChoices):
+    GERMAN = "de", _("German")
+    ENGLISH = "en", _("English")
+    EACH = "each", _("Each recipient's own language")
+
+
+class ReportSchedule(models.Model):
+    """When the leadership pack of a rollout goes out by itself, in which languages and to
+    whom. A rollout without a row has the default: monthly on REPORT_MONTHLY_DAY, in German,
+    to every leadership user (`ReportSchedule.default_for`). No recipients chosen: every
+    leadership user."""
+
+    rollout = models.OneToOneField(
+        Rollout, verbose_name=_("rollout"), on_delete=models.CASCADE, related_name="report_schedule"
+    )
+    frequency = models.CharField(
+        _("how often"), max_length=8, choices=Frequency.choices, default=Frequency.MONTHLY
+    )
+    day_of_month = models.PositiveSmallIntegerField(
+        _("day of the month"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_("1 to 28, so that every month has the day."),
+    )
+    weekday = models.PositiveSmallIntegerField(
+        _("weekday"), choices=Weekday.choices, default=Weekday.MONDAY
+    )
+    languages = models.CharField(
+        _("language of the pack"),
+        max_length=4,
+        choices=PackLanguages.choices,
+        default=PackLanguages.GERMAN,
+    )
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipients"),
+        blank=True,
+        related_name="+",
+        help_text=_("None chosen: everyone in leadership."),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("report schedule")
+        verbose_name_plural = _("report schedules")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(day_of_month__gte=1, day_of_month__lte=28),
+                name="report_schedule_day_in_every_month",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rollout_id}: {self.get_frequency_display()}"
+
+    @classmethod
+    def default_for(cls, rollout: Rollout) -> "ReportSchedule":
+        """The schedule a rollout has before anyone chose one (not saved)."""
+        return cls(
+            rollout=rollout,
+            frequency=Frequency.MONTHLY,
+            day_of_month=settings.REPORT_MONTHLY_DAY,
+            languages=PackLanguages.GERMAN,
+        )
+
+    def language_of(self, user) -> str:
+        """The language of the pack this recipient gets."""
+        if self.languages == PackLanguages.EACH:
+            return user.language if user.language in ("de", "en") else "de"
+        return self.languages
+
+    def is_due(self, today) -> bool:
+        if self.frequency == Frequency.MONTHLY:
+            return today.day == self.day_of_month
+        if self.frequency == Frequency.WEEKLY:
+            return today.weekday() == self.weekday
+        return False
+
+    def period_key(self, today) -> str:
+        """The part of `Report.schedule_key` that makes one pack per period."""
+        if self.frequency == Frequency.WEEKLY:
+            year, week, _day = today.isocalendar()
+            return f"weekly:{self.rollout_id}:{year}-W{week:02d}"
+        return f"monthly:{self.rollout_id}:{today:%Y-%m}"

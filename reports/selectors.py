@@ -12,6 +12,7 @@ stakeholders, trainers or suppliers.
 import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -20,7 +21,7 @@ from goals.selectors import LeadershipOverview, leadership_overview
 from guidelines.models import GuidelineVersion, VersionStatus
 from guidelines.selectors.guidelines import acknowledged_by_department
 from guidelines.selectors.trainings import coverage_by_department, sessions_of_rollout
-from reports.models import Report, ReportStatus
+from reports.models import Frequency, PackLanguages, Report, ReportStatus
 from rollout.models import Attitude, GateDecision, Rollout, Stakeholder, SuccessStory
 from rollout.selectors.communication import kpi_summary, recent_successes
 from rollout.selectors.core import RolloutDashboard, RolloutSignals, Share, rollout_dashboard
@@ -239,3 +240,37 @@ def _swings(*, today: datetime.date) -> list[str]:
         }
         for version in versions.order_by("published_at", "pk")
     ]
+
+
+def schedule_summary(*, schedule) -> str:
+    """One sentence for the reports page: when the pack goes out, in which language, to whom.
+    1 query (the recipients)."""
+    if schedule.frequency == Frequency.OFF:
+        return _("The leadership pack is not sent automatically.")
+    hour = f"{settings.REPORT_MONTHLY_HOUR:02d}:00"
+    if schedule.frequency == Frequency.WEEKLY:
+        when = _("every %(weekday)s at %(time)s") % {
+            "weekday": schedule.get_weekday_display(),
+            "time": hour,
+        }
+    else:
+        when = _("on day %(day)s of every month at %(time)s") % {
+            "day": schedule.day_of_month,
+            "time": hour,
+        }
+    language = {
+        PackLanguages.GERMAN: _("in German"),
+        PackLanguages.ENGLISH: _("in English"),
+        PackLanguages.EACH: _("in each recipient's own language"),
+    }[schedule.languages]
+    names = (
+        [user.full_name for user in schedule.recipients.order_by("full_name", "pk")]
+        if schedule.pk is not None
+        else []
+    )
+    to = ", ".join(names) if names else _("everyone in leadership")
+    return _("The leadership pack goes out %(when)s, %(language)s, to %(to)s.") % {
+        "when": when,
+        "language": language,
+        "to": to,
+    }

@@ -28,7 +28,10 @@ from reports.models import (
     STALLED_REASON,
     TIMEOUT_REASON,
     UNCLAIMED_REASON,
+    Frequency,
+    PackLanguages,
     Report,
+    ReportSchedule,
     ReportStatus,
 )
 from reports.notices import REPORT_READY
@@ -352,31 +355,75 @@ def report_fail(*, report: Report, reason: str) -> None:
 # --- The monthly leadership pack ---------------------------------------------------------------
 
 
+def schedule_of(rollout: Rollout) -> ReportSchedule:
+    """The rollout's pack schedule, or the default one (monthly, German, all leadership)."""
+    try:
+        return rollout.report_schedule
+    except ReportSchedule.DoesNotExist:
+        return ReportSchedule.default_for(rollout)
+
+
 def monthly_pack_due(today: datetime.date) -> bool:
+    """Whether the default schedule (a rollout that never chose one) sends today."""
     return today.day == settings.REPORT_MONTHLY_DAY
 
 
 def monthly_reports_queue(
     *, today: datetime.date | None = None, force: bool = False
 ) -> list[Report]:
-    """On the configured day, one report per active rollout (once per rollout and month,
-    through `schedule_key`); each is mailed to the leadership users when ready."""
+    """Run daily: for every active rollout whose schedule is due today (`force`: due anyway,
+    unless switched off), one report per language of the pack, once per period through
+    `schedule_key` ("monthly:<rollout>:<YYYY-MM>" or "weekly:<rollout>:<YYYY-Www>", ":en" for
+    the English one); each is mailed to the schedule's recipients when ready."""
 
     today = today or timezone.localdate()
-    if not force and not monthly_pack_due(today):
-        return []
-    rollouts = Rollout.objects.filter(
-        phases__status__in=[PhaseStatus.ACTIVE, PhaseStatus.PLANNED]
-    ).distinct()
-    return [
-        report_request(
-            rollout=rollout,
-            language=Language.GERMAN,
-            by=None,
-            schedule_key=f"monthly:{rollout.pk}:{today:%Y-%m}",
-        )
-        for rollout in rollouts
-    ]
+    rollouts = (
+        Rollout.objects.filter(phases__status__in=[PhaseStatus.ACTIVE, PhaseStatus.PLANNED])
+        .distinct()
+        .select_related("report_schedule")
+        .order_by("pk")
+    )
+    queued = []
+    for rollout in rollouts:
+        schedule = schedule_of(rollout)
+        if schedule.frequency == Frequency.OFF:
+            continue
+        if not force and not schedule.is_due(today):
+            continue
+        for language in _pack_languages(schedule):
+            suffix = "" if language == Language.GERMAN else f":{language}"
+            queued.append(
+                report_request(
+                    rollout=rollout,
+                    language=language,
+                    by=None,
+                    schedule_key=f"{schedule.period_key(today)}{suffix}",
+                )
+            )
+    return queued
+
+
+def _pack_languages(schedule: ReportSchedule) -> list[str]:
+    """One pack per language its recipients read (German when nobody is there yet)."""
+    if schedule.languages != PackLanguages.EACH:
+        return [schedule.languages]
+    recipients = pack_recipients(schedule=schedule)
+    return sorted({schedule.language_of(user) for user in recipients}) or [Language.GERMAN]
+
+
+def pack_recipients(*, schedule: ReportSchedule) -> list[User]:
+    """Who gets the pack: the chosen people who still may read reports, or else everyone in
+    leadership. 1 query (2 for a saved schedule)."""
+    leadership = User.objects.filter(groups__name=Role.LEADERSHIP, is_active=True)
+    if schedule.pk is not None:
+        chosen = [
+            user
+            for user in schedule.recipients.filter(is_active=True).order_by("pk")
+            if user.is_manager or user.is_leadership
+        ]
+        if chosen:
+            return chosen
+    return list(leadership.distinct().order_by("pk"))
 
 
 def monthly_pack_notify(*, report: Report) -> None:
@@ -384,13 +431,29 @@ def monthly_pack_notify(*, report: Report) -> None:
 
     if report.status != ReportStatus.READY or not report.schedule_key:
         return
+    schedule = schedule_of(report.rollout)
     with transaction.atomic():
-        for user in User.objects.filter(groups__name=Role.LEADERSHIP, is_active=True).order_by(
-            "pk"
-        ):
+        for user in pack_recipients(schedule=schedule):
+            if schedule.language_of(user) != report.language:
+                continue  # they get the pack in their language
             notification_queue(
                 kind=REPORT_READY,
                 to=user,
                 dedup_key=f"report_ready:{report.pk}:user{user.pk}",
                 about=report,
             )
+
+
+def schedule_save(*, form, rollout: Rollout, by: User) -> ReportSchedule:
+    """Store the rollout's pack schedule from a valid `ReportScheduleForm` (one row per
+    rollout: saving twice changes the same row)."""
+    with transaction.atomic():
+        schedule, _created = ReportSchedule.objects.select_for_update().get_or_create(
+            rollout=rollout, defaults={"updated_by": by}
+        )
+        for name in ("frequency", "day_of_month", "weekday", "languages"):
+            setattr(schedule, name, form.cleaned_data[name])
+        schedule.updated_by = by
+        schedule.save()
+        schedule.recipients.set(form.cleaned_data["recipients"])
+    return schedule

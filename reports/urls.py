@@ -5,6 +5,7 @@ from reports.views import (
     report_download,
     report_export,
     report_list,
+    report_schedule,
     report_status,
 )
 
@@ -18,6 +19,7 @@ urlpatterns = [
         report_export,
         name="report_export",
     ),
+    path("rollouts/<int:pk>/reports/schedule/", report_schedule, name="report_schedule"),
     path("reports/<int:pk>/status/", report_status, name="report_status"),
     path("reports/<int:pk>/download/", report_download, name="report_download"),
 ]

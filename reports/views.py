@@ -2,19 +2,26 @@
 fragment polled with htmx while a report renders, the download, and the CSV/XLSX export of
 the same figures. Manager and leadership only; anyone else gets 404."""
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
-from core.access import manager_or_leadership_required, require_manager_or_leadership
+from core.access import (
+    manager_or_leadership_required,
+    manager_required,
+    require_manager_or_leadership,
+)
 from core.exports import FORMATS, export_response
 from core.http import private_no_store
 from reports import selectors, services
 from reports.export import figures_csv_rows
-from reports.forms import ReportForm
+from reports.forms import ReportForm, ReportScheduleForm
 from reports.models import Report, ReportStatus
 from rollout.models import Rollout
 from rollout.selectors.core import rollouts_visible_to
@@ -46,6 +53,7 @@ def report_list(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "rollout": rollout,
             "reports": selectors.reports_of_rollout(rollout=rollout),
+            "schedule_summary": selectors.schedule_summary(schedule=services.schedule_of(rollout)),
             "form": ReportForm(
                 initial={"language": language if language in ("de", "en") else "de"}
             ),
@@ -109,3 +117,28 @@ def report_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         raise Http404
     figures = selectors.report_figures(rollout=rollout)
     return export_response(figures_csv_rows(figures), stem=f"report-figures-{rollout.pk}", fmt=fmt)
+
+
+@manager_required(actions_forbidden=True)
+def report_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    """The manager sets when the leadership pack goes out by itself, in which language and to
+    whom; leadership reads the result on the reports page."""
+    rollout = get_object_or_404(rollouts_visible_to(user=request.user), pk=pk)
+    schedule = services.schedule_of(rollout)
+    if request.method == "POST":
+        form = ReportScheduleForm(request.POST, instance=schedule)
+        if form.is_valid():
+            services.schedule_save(form=form, rollout=rollout, by=request.user)
+            messages.success(request, _("The schedule of the leadership pack is saved."))
+            return redirect("reports:report_list", pk=rollout.pk)
+        status = 400
+    else:
+        initial = {"day_of_month": min(schedule.day_of_month, 28)}
+        form = ReportScheduleForm(instance=schedule, initial=initial)
+        status = 200
+    return render(
+        request,
+        "reports/schedule.html",
+        {"rollout": rollout, "form": form, "hour": f"{settings.REPORT_MONTHLY_HOUR:02d}:00"},
+        status=status,
+    )

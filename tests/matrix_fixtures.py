@@ -167,7 +167,7 @@ def build(cast) -> MatrixObjects:
         pk[f"goals:{name}"] = rollout.pk
     for name in ("detail", "edit", "value_add", "import"):
         pk[f"goals:{name}"] = goal.pk
-    for name in ("report_list", "report_create"):
+    for name in ("report_list", "report_create", "report_schedule"):
         pk[f"reports:{name}"] = rollout.pk
     for name in ("row", "edit", "owner", "status", "move", "remove"):
         pk[f"rollout:plan_activity_{name}"] = activity.pk

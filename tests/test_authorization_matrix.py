@@ -223,6 +223,7 @@ MATRIX: dict[str, tuple[str, str]] = {
     # Reports
     "reports:report_list": MANAGER_LEADERSHIP_READ,
     "reports:report_create": (NO_GET, "login 403 403 403 400 400"),
+    "reports:report_schedule": (manager_only("ok"), manager_only("400", deny="403")),
     "reports:report_export": MANAGER_LEADERSHIP_READ,
     "reports:report_status": MANAGER_LEADERSHIP_READ,
     "reports:report_download": MANAGER_LEADERSHIP_READ,
