@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from notifications.kinds import NotificationKind, register
+from notifications.kinds import NotificationKind, Pace, register
 from notifications.models import Notification
 
 GUIDELINE_ACK_REQUEST = "guideline_ack_request"
@@ -47,6 +47,7 @@ register(
         label=_("Guideline to acknowledge"),
         template="guideline_ack_request",
         context=acknowledgment_context,
+        pace=Pace.REMINDER,  # a mass request with weeks to answer: may wait for the digest
     )
 )
 register(
@@ -56,6 +57,7 @@ register(
         template="guideline_ack_link",
         context=acknowledgment_context,
         immediate=True,  # asked for from an expired link: the person is waiting for it
+        pace=Pace.TRANSACTIONAL,
     )
 )
 
@@ -63,12 +65,16 @@ register(
 
 from guidelines import training_emails  # noqa: E402
 
-for _key, _label, _context, _attachments in (
-    ("training_invitation", _("Training invitation"), training_emails.invitation_context, True),
-    ("training_promoted", _("Seat from the waitlist"), training_emails.promoted_context, True),
-    ("training_cancelled", _("Training cancelled"), training_emails.cancelled_context, True),
-    ("training_feedback", _("Training feedback"), training_emails.feedback_context, False),
-    ("training_trainer", _("Training to give"), training_emails.trainer_context, False),
+# An invitation (also when the session changed), a seat from the waitlist, a cancellation
+# and the trainer's notice are about a date: sent at once (outside quiet hours) with the .ics.
+# The feedback request may wait for the digest.
+_T, _R = Pace.TRANSACTIONAL, Pace.REMINDER
+for _key, _label, _context, _attachments, _pace in (
+    ("training_invitation", _("Training invitation"), training_emails.invitation_context, True, _T),
+    ("training_promoted", _("Seat from the waitlist"), training_emails.promoted_context, True, _T),
+    ("training_cancelled", _("Training cancelled"), training_emails.cancelled_context, True, _T),
+    ("training_feedback", _("Training feedback"), training_emails.feedback_context, False, _R),
+    ("training_trainer", _("Training to give"), training_emails.trainer_context, False, _T),
 ):
     register(
         NotificationKind(
@@ -77,5 +83,6 @@ for _key, _label, _context, _attachments in (
             template=_key,
             context=_context,
             attachments=training_emails.calendar_attachments if _attachments else None,
+            pace=_pace,
         )
     )

@@ -2,6 +2,7 @@
 `notices.py`, imported from `AppConfig.ready`); the outbox renders a row with its kind at the
 moment it is sent, so the message always shows the object as it is then."""
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -12,6 +13,20 @@ if TYPE_CHECKING:
     from notifications.models import Notification
 
 Attachment = tuple[str, bytes | str, str]  # file name, content, MIME type
+
+
+class Pace(enum.Enum):
+    """How a kind may be held back for the recipient's sake.
+
+    REMINDER: a nudge the person did not ask for right now (a reminder, an escalation, a
+    request to acknowledge): it counts towards the weekly cap and may wait for the daily
+    digest. TRANSACTIONAL: mail about something that just happened or that the person just
+    asked for (an invitation, a changed or cancelled session, a head's answer, a sign-in
+    link): never capped, never bundled into a digest, only held back by the quiet hours (and
+    not even by those when the kind is also `immediate`)."""
+
+    REMINDER = "reminder"
+    TRANSACTIONAL = "transactional"
 
 
 @dataclass(frozen=True)
@@ -26,9 +41,12 @@ class NotificationKind:
     who asks to stop them gets them in the daily digest instead. Optional kinds carry a
     `List-Unsubscribe` header.
 
-    `digestible` kinds (reminders) always wait for the recipient's daily digest instead of being
-    sent one by one. `immediate` kinds (a password reset the person is waiting for) skip the
-    quiet hours, the weekly cap and the digest.
+    `pace` says whether the weekly cap and the digest may hold the kind back (see `Pace`);
+    every registered kind states it. `digestible` kinds (reminders) always wait for the
+    recipient's daily digest instead of being sent one by one. `immediate` kinds (a password
+    reset the person is waiting for) skip the quiet hours too. A kind with `attachments` is
+    never bundled into a digest (the digest carries text only): the policy treats it as
+    transactional whatever its pace says, so state it as such.
     """
 
     key: str
@@ -39,6 +57,19 @@ class NotificationKind:
     attachments: Callable[["Notification"], list[Attachment]] | None = None
     digestible: bool = False
     immediate: bool = False
+    pace: Pace = Pace.REMINDER
+
+    def __post_init__(self) -> None:
+        if self.pace is Pace.TRANSACTIONAL and self.digestible:
+            raise ValueError(
+                f"Notification kind {self.key!r}: a transactional kind is not digestible."
+            )
+
+    @property
+    def transactional(self) -> bool:
+        """Never capped, never in a digest: a transactional kind, an immediate one, or one
+        with attachments (a digest would strip them)."""
+        return self.pace is Pace.TRANSACTIONAL or self.immediate or self.attachments is not None
 
 
 _KINDS: dict[str, NotificationKind] = {}

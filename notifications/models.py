@@ -18,6 +18,18 @@ class NotificationState(models.TextChoices):
     DIGESTED = "digested", _("sent in the digest")
 
 
+class WaitReason(models.TextChoices):
+    """Why a pending row waits past the moment it was queued for (set by the policy)."""
+
+    NONE = "", _("scheduled")
+    QUIET_HOURS = "quiet_hours", _("quiet hours")
+    WEEKEND = "weekend", _("weekend")
+    HOLIDAY = "holiday", _("public holiday")
+    DIGEST = "digest", _("daily digest")
+    CAP = "cap", _("weekly limit reached")
+    DIGEST_ONLY = "digest_only", _("recipient asked for the digest")
+
+
 class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
     WEBHOOK = "webhook", _("Chat channel")
@@ -76,6 +88,14 @@ class Notification(models.Model):
         _("in the daily digest"),
         default=False,
         help_text=_("Delivered as part of the recipient's daily digest, not on its own."),
+    )
+    wait_reason = models.CharField(
+        _("reason for waiting"),
+        max_length=16,
+        choices=WaitReason.choices,
+        default=WaitReason.NONE,
+        blank=True,
+        help_text=_("Why the notification was held back (quiet hours, digest, weekly limit)."),
     )
     digest = models.ForeignKey(
         "self",

@@ -4,7 +4,7 @@ module registers its kinds when imported)."""
 from django.utils.translation import gettext_lazy as _
 
 from notifications.emails import NotificationObsolete, render_parts
-from notifications.kinds import NotificationKind, get_kind, register
+from notifications.kinds import NotificationKind, Pace, get_kind, register
 from notifications.models import Notification, NotificationState
 from notifications.services.sending import DIGEST_KIND
 
@@ -35,5 +35,6 @@ register(
         label=_("Daily digest"),
         template="digest",
         context=_digest_context,
+        pace=Pace.REMINDER,  # it carries reminders; never counted towards the cap itself
     )
 )

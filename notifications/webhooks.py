@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from core.outbound import OutboundError, post_json
 from notifications.emails import NotificationObsolete
-from notifications.kinds import NotificationKind, get_kind, register
+from notifications.kinds import NotificationKind, Pace, get_kind, register
 from notifications.models import (
     Channel,
     DepartmentChannel,
@@ -121,6 +121,10 @@ def department_summaries_queue(*, day: datetime.date | None = None) -> int:
 
 register(
     NotificationKind(
-        key=SUMMARY_KIND, label=gettext_lazy("Department summary"), template="", mandatory=True
+        key=SUMMARY_KIND,
+        label=gettext_lazy("Department summary"),
+        template="",
+        mandatory=True,
+        pace=Pace.REMINDER,  # a chat channel's daily summary; the email policy does not apply
     )
 )

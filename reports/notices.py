@@ -4,7 +4,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from notifications.kinds import NotificationKind, register
+from notifications.kinds import NotificationKind, Pace, register
 from notifications.models import Notification
 from reports.models import Report, ReportStatus
 
@@ -51,5 +51,6 @@ register(
         template="report_ready",
         context=_report_context,
         attachments=_report_attachments,
+        pace=Pace.TRANSACTIONAL,  # leadership asked for it, and the PDF must not be stripped
     )
 )

@@ -7,7 +7,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
-from notifications.kinds import NotificationKind, register
+from notifications.kinds import NotificationKind, Pace, register
 from notifications.models import Notification
 
 PASSWORD_RESET = "password_reset"  # noqa: S105 (a kind, not a password)
@@ -34,6 +34,8 @@ register(
         label=_("Password reset"),
         template="password_reset",
         context=_password_reset_context,
+        immediate=True,  # the person is waiting for it
+        pace=Pace.TRANSACTIONAL,
     )
 )
 
@@ -60,6 +62,7 @@ register(
         template="account_invitation",
         context=_account_invitation_context,
         immediate=True,  # the manager just invited them
+        pace=Pace.TRANSACTIONAL,
     )
 )
 
@@ -154,6 +157,7 @@ register(
         label=_("A content workflow waits for your confirmation"),
         template="workflow_proposed",
         context=workflow_proposed_context,
+        pace=Pace.TRANSACTIONAL,  # the manager just sent it; the rollout waits for the answer
     )
 )
 register(
@@ -162,6 +166,7 @@ register(
         label=_("A department head confirmed a content workflow"),
         template="workflow_confirmed",
         context=_workflow_decision_context,
+        pace=Pace.TRANSACTIONAL,  # the head's answer to the manager
     )
 )
 register(
@@ -170,6 +175,7 @@ register(
         label=_("A department head requested changes to a content workflow"),
         template="workflow_changes_requested",
         context=_workflow_decision_context,
+        pace=Pace.TRANSACTIONAL,  # the head's answer to the manager
     )
 )
 
@@ -198,6 +204,7 @@ register(
         label=_("You supply content under a confirmed workflow"),
         template="workflow_supplier",
         context=_workflow_supplier_context,
+        pace=Pace.REMINDER,  # a notice of a new duty, no deadline today
     )
 )
 register(
@@ -207,5 +214,6 @@ register(
         template="workflow_login_link",
         context=_login_link_context,
         immediate=True,  # the person is waiting for it
+        pace=Pace.TRANSACTIONAL,
     )
 )

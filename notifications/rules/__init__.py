@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.utils.functional import Promise
 
-from notifications.kinds import NotificationKind, register
+from notifications.kinds import NotificationKind, Pace, register
 from notifications.services import QueuedNotification
 
 Item = tuple[str, QueuedNotification]  # (notification kind, the row to queue)
@@ -81,6 +81,7 @@ def register_rule(source: RuleSource) -> RuleSource:
             mandatory=source.mandatory,
             context=source.describe_reminder,
             digestible=source.digestible,
+            pace=Pace.REMINDER,
         )
     )
     if source.describe_escalation is not None:
@@ -92,6 +93,7 @@ def register_rule(source: RuleSource) -> RuleSource:
                 mandatory=True,
                 context=source.describe_escalation,
                 digestible=True,  # the escalation summary: one digest with every open case
+                pace=Pace.REMINDER,
             )
         )
     return source

@@ -21,8 +21,14 @@ from django.utils import timezone
 
 from notifications import policy, webhooks
 from notifications.emails import NotificationObsolete, notification_message
-from notifications.kinds import get_kind
-from notifications.models import Channel, Notification, NotificationState, Unsubscription
+from notifications.kinds import all_kinds, get_kind
+from notifications.models import (
+    Channel,
+    Notification,
+    NotificationState,
+    Unsubscription,
+    WaitReason,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +46,12 @@ class Decision(enum.Enum):
     LATER = "later"  # quiet hours: wait for the next sending window
     DIGEST = "digest"  # wait for the daily digest
     CANCEL = "cancel"  # an optional kind the recipient unsubscribed from
+
+
+def _uncapped_kinds() -> list[str]:
+    """The kinds that do not count towards the weekly cap: the digest and transactional mail."""
+    transactional = [k.key for k in all_kinds() if policy.is_transactional(k, k.key)]
+    return [DIGEST_KIND, *settings.NOTIFY_IMMEDIATE_KINDS, *transactional]
 
 
 @dataclass
@@ -69,7 +81,7 @@ class Pacing:
                     recipient_email__in=raw | emails,
                     channel=Channel.EMAIL,
                 )
-                .exclude(kind__in=[DIGEST_KIND, *settings.NOTIFY_IMMEDIATE_KINDS])
+                .exclude(kind__in=_uncapped_kinds())
                 .values("recipient_email")
                 .annotate(n=Count("pk"))
             )
@@ -77,42 +89,64 @@ class Pacing:
                 pacing.sent_this_week[count["recipient_email"].lower()] += count["n"]
         return pacing
 
-    def decide(self, row: Notification) -> tuple[Decision, datetime.datetime | None]:
+    def decide(
+        self, row: Notification
+    ) -> tuple[Decision, datetime.datetime | None, WaitReason | None]:
+        """Send now, later (quiet hours), in the digest, or not at all; with when and why.
+        The weekly cap and the digest hold back reminders only: a transactional kind (an
+        invitation, a head's answer, a sign-in link) waits at most for the quiet hours, and
+        an immediate one not even for those (see kinds.Pace)."""
         if row.channel != Channel.EMAIL:
-            return Decision.SEND, None
+            return Decision.SEND, None, None
         kind = get_kind(row.kind)
         if row.kind == DIGEST_KIND or policy.is_immediate(kind, row.kind):
-            return Decision.SEND, None
+            return Decision.SEND, None, None
         email = row.recipient_email.lower()
         # A rollout's reminders carry its federal state (ReminderSettings) in their context.
         state = row.context.get("holiday_state") if isinstance(row.context, dict) else None
-        digest_at = policy.next_digest_at(self.now, row.time_zone, state)
+        transactional = policy.is_transactional(kind, row.kind)
         if (email, row.kind) in self.unsubscribed:
             if kind is not None and not kind.mandatory:
-                return Decision.CANCEL, None
-            return Decision.DIGEST, digest_at
-        if kind is not None and kind.digestible and settings.NOTIFY_DIGEST_ENABLED:
-            return Decision.DIGEST, digest_at
-        allowed = policy.next_allowed(self.now, row.time_zone, state)
+                return Decision.CANCEL, None, None
+            if not transactional:
+                digest_at = policy.next_digest_at(self.now, row.time_zone, state)
+                return Decision.DIGEST, digest_at, WaitReason.DIGEST_ONLY
+        if (
+            not transactional
+            and kind is not None
+            and kind.digestible
+            and settings.NOTIFY_DIGEST_ENABLED
+        ):
+            digest_at = policy.next_digest_at(self.now, row.time_zone, state)
+            return Decision.DIGEST, digest_at, WaitReason.DIGEST
+        allowed, reason = policy.sending_window(self.now, row.time_zone, state)
         if allowed > self.now:
-            return Decision.LATER, allowed
+            return Decision.LATER, allowed, reason
         cap = settings.NOTIFY_WEEKLY_CAP
-        if cap and self.sent_this_week[email] >= cap:
-            return Decision.DIGEST, digest_at
-        return Decision.SEND, None
+        if not transactional and cap and self.sent_this_week[email] >= cap:
+            digest_at = policy.next_digest_at(self.now, row.time_zone, state)
+            return Decision.DIGEST, digest_at, WaitReason.CAP
+        return Decision.SEND, None, None
 
     def count(self, row: Notification) -> None:
-        self.sent_this_week[row.recipient_email.lower()] += 1
+        if not policy.is_transactional(get_kind(row.kind), row.kind):
+            self.sent_this_week[row.recipient_email.lower()] += 1
 
 
-def _apply(row: Notification, decision: Decision, when: datetime.datetime | None) -> None:
+def _apply(
+    row: Notification,
+    decision: Decision,
+    when: datetime.datetime | None,
+    reason: WaitReason | None = None,
+) -> None:
     pending = Notification.objects.filter(pk=row.pk, state=NotificationState.PENDING)
+    why = reason or WaitReason.NONE
     if decision is Decision.CANCEL:
         pending.update(state=NotificationState.CANCELLED, claimed_at=None)
     elif decision is Decision.DIGEST:
-        pending.update(via_digest=True, due_at=when, claimed_at=None)
+        pending.update(via_digest=True, due_at=when, claimed_at=None, wait_reason=why)
     elif decision is Decision.LATER:
-        pending.update(due_at=when, claimed_at=None)
+        pending.update(due_at=when, claimed_at=None, wait_reason=why)
 
 
 def _claim_for_sending(pks: list[int], token: str) -> set[int]:
@@ -216,6 +250,7 @@ def _record_failure(
         update = {
             "state": NotificationState.PENDING,
             "last_error": message,
+            "wait_reason": WaitReason.NONE,
             "due_at": timezone.now() + retry_delay(attempts),
         }
     Notification.objects.filter(
@@ -262,12 +297,12 @@ def notifications_send(*, ids: Sequence[int]) -> int:
     pacing = Pacing.for_rows(ordered, now)
     to_send = []
     for row in ordered:
-        decision, when = pacing.decide(row)
+        decision, when, reason = pacing.decide(row)
         if decision is Decision.SEND:
             pacing.count(row)
             to_send.append(row)
         else:
-            _apply(row, decision, when)
+            _apply(row, decision, when, reason)
     token = uuid.uuid4().hex
     claimed = _claim_for_sending([row.pk for row in to_send], token)
     if not claimed:
