@@ -216,3 +216,50 @@ def test_running_twice_creates_and_changes_nothing():
         assert after[label] == rows, label
     assert all(email in output for _label, email in DEMO_LOGINS)
     assert Rollout.objects.count() == 1
+
+
+def test_every_page_has_real_content_on_first_start(settings, tmp_path):
+    """Communication items, success stories with key figures, goals with values, the gate
+    decision of the completed phase, sent mail and one finished report; a second run adds
+    nothing."""
+    from goals.models import Goal, GoalValue
+    from notifications.models import Notification, NotificationState
+    from reports.models import Report, ReportStatus
+    from rollout.models import CommunicationItem, GateDecision, PhaseKind, SuccessStory
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+    _seed()
+    items = CommunicationItem.objects.all()
+    assert items.count() == 5 and items.filter(status="done").count() == 3
+    assert items.exclude(social_homework="").count() == 2
+    assert SuccessStory.objects.exclude(kpi_value=None).count() == 2
+    assert Goal.objects.count() == 2 and GoalValue.objects.count() == 32
+    decision = GateDecision.objects.get(phase__kind=PhaseKind.UNFREEZE)
+    assert (
+        decision.decided_by.email == "social.media@mueller-maschinenbau.de" or decision.decided_by
+    )
+    assert decision.snapshot
+    assert Notification.objects.filter(state=NotificationState.SENT).exists()
+    report = Report.objects.get()
+    assert report.status == ReportStatus.READY and report.size > 10_000
+    counts = (
+        CommunicationItem.objects.count(),
+        SuccessStory.objects.count(),
+        GoalValue.objects.count(),
+        Report.objects.count(),
+        Notification.objects.count(),
+    )
+    _seed()
+    assert counts == (
+        CommunicationItem.objects.count(),
+        SuccessStory.objects.count(),
+        GoalValue.objects.count(),
+        Report.objects.count(),
+        Notification.objects.count(),
+    )

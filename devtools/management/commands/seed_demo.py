@@ -34,6 +34,7 @@ from devtools.demo import (
     demo_people,
     extra_activities,
 )
+from devtools.demo_content import seed_content
 from devtools.demo_guidelines import seed_guidelines
 from devtools.demo_trainings import seed_trainings
 from devtools.demo_workflows import seed_workflows
@@ -88,6 +89,10 @@ class Command(BaseCommand):
             seed_trainings(
                 rollout_name=ROLLOUT_NAME, departments=departments, manager=users[MANAGER_EMAIL]
             )
+        # Outside the directory's transaction: the report is rendered from committed data.
+        seed_content(
+            rollout_name=ROLLOUT_NAME, departments=departments, manager=users[MANAGER_EMAIL]
+        )
         self._summary(new_departments, new_people, new_users, rollout)
 
     # -- directory
