@@ -3,6 +3,12 @@
 One event per session with a stable UID; SEQUENCE is the session's `sequence`, raised on every
 change, so a calendar program replaces the event it already has. Times are written with
 TZID=Europe/Berlin and a VTIMEZONE, so daylight saving is right on both sides of a change.
+
+Nobody reads mail sent to the organizer (DEFAULT_FROM_EMAIL), so the file never asks for a
+calendar reply: it is METHOD:PUBLISH (an event to put in the calendar, no Accept/Decline
+buttons that would mail the organizer), or METHOD:CANCEL when it is withdrawn, and every
+ATTENDEE carries RSVP=FALSE. The personal RSVP link in the mail is the only way to answer.
+The trainer's copy lists the trainer as ATTENDEE with ROLE=CHAIR.
 """
 
 import datetime
@@ -14,9 +20,13 @@ from django.conf import settings
 from django.utils import timezone
 
 from guidelines.models.trainings import InvitationStatus, TrainingInvitation, TrainingSession
+from rollout.models import Person
 
 CALENDAR_ZONE = "Europe/Berlin"
 PRODID = "-//ChangeHub//Trainings//EN"
+# No METHOD:REQUEST: it asks calendar programs to send a reply to the organizer.
+PUBLISH = "PUBLISH"
+CANCEL = "CANCEL"
 
 _PARTSTAT = {
     InvitationStatus.INVITED: "NEEDS-ACTION",
@@ -49,13 +59,15 @@ def session_calendar(
     session: TrainingSession,
     *,
     invitation: TrainingInvitation | None = None,
+    trainer: Person | None = None,
     method: str | None = None,
     url: str = "",
     now: datetime.datetime | None = None,
 ) -> bytes:
-    """The .ics for `session` as sent to the invitation's person: METHOD:REQUEST, or
-    METHOD:CANCEL when the session is cancelled (or `method="CANCEL"`)."""
-    method = method or ("CANCEL" if session.is_cancelled else "REQUEST")
+    """The .ics for `session` as sent to the invitation's person (or, with `trainer`, to the
+    trainer as CHAIR): METHOD:PUBLISH, or METHOD:CANCEL when the session is cancelled (or
+    `method="CANCEL"`). Never asks for a reply (RSVP=FALSE, see the module docstring)."""
+    method = method or (CANCEL if session.is_cancelled else PUBLISH)
     zone = zoneinfo.ZoneInfo(CALENDAR_ZONE)
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
@@ -77,8 +89,19 @@ def session_calendar(
         event.add("location", session.room or session.online_url)
     if session.online_url:
         event.add("url", session.online_url)
-    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    event.add("status", "CANCELLED" if method == CANCEL else "CONFIRMED")
     event.add("organizer", _organizer(session))
+    if trainer is not None:
+        event.add(
+            "attendee",
+            _address(
+                trainer.email,
+                trainer.full_name,
+                role="CHAIR",
+                partstat="DECLINED" if method == CANCEL else "ACCEPTED",
+                rsvp="FALSE",
+            ),
+        )
     if invitation is not None:
         person = invitation.person
         partstat = _PARTSTAT.get(invitation.status, "NEEDS-ACTION")
@@ -89,7 +112,7 @@ def session_calendar(
                 person.full_name,
                 role="REQ-PARTICIPANT",
                 partstat=partstat,
-                rsvp="TRUE" if method == "REQUEST" else "FALSE",
+                rsvp="FALSE",
             ),
         )
     calendar.add_component(event)
@@ -99,9 +122,17 @@ def session_calendar(
 
 
 def session_attachment(
-    session: TrainingSession, *, invitation: TrainingInvitation | None = None, url: str = ""
+    session: TrainingSession,
+    *,
+    invitation: TrainingInvitation | None = None,
+    trainer: Person | None = None,
+    cancel: bool = False,
+    url: str = "",
 ) -> tuple[str, bytes, str]:
-    """(file name, content, MIME type) for an email attachment."""
-    method = "CANCEL" if session.is_cancelled else "REQUEST"
-    content = session_calendar(session, invitation=invitation, method=method, url=url)
+    """(file name, content, MIME type) for an email attachment. `cancel` withdraws the event
+    from this recipient's calendar although the session goes on (a trainer replaced)."""
+    method = CANCEL if session.is_cancelled or cancel else PUBLISH
+    content = session_calendar(
+        session, invitation=invitation, trainer=trainer, method=method, url=url
+    )
     return "invite.ics", content, f"text/calendar; charset=utf-8; method={method}"

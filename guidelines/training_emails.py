@@ -2,15 +2,23 @@
 then, freshly signed links, and the .ics attachment built from the current revision."""
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
 from guidelines.ics import session_attachment
-from guidelines.models.trainings import InvitationStatus, TrainingInvitation
+from guidelines.models.trainings import InvitationStatus, TrainingInvitation, TrainingSession
 from notifications.models import Notification
 
 
+def _is_about(notification: Notification, model: str) -> bool:
+    if notification.object_id is None or notification.content_type_id is None:
+        return False
+    content_type = ContentType.objects.get_for_id(notification.content_type_id)
+    return (content_type.app_label, content_type.model) == ("guidelines", model)
+
+
 def invitation_for(notification: Notification) -> TrainingInvitation | None:
-    if notification.object_id is None:
+    if not _is_about(notification, "traininginvitation"):
         return None
     return (
         TrainingInvitation.objects.select_related(
@@ -21,8 +29,47 @@ def invitation_for(notification: Notification) -> TrainingInvitation | None:
     )
 
 
+def trainer_session_for(notification: Notification) -> TrainingSession | None:
+    """The session of a notice to its trainer (about the session, not an invitation), while
+    the recipient is still its trainer; a replaced trainer's notice says so in its context."""
+    if not _is_about(notification, "trainingsession"):
+        return None
+    session = (
+        TrainingSession.objects.select_related("trainer", "phase__rollout")
+        .filter(pk=notification.object_id)
+        .first()
+    )
+    if session is None or notification.person_id is None:
+        return None
+    if notification.context.get("trainer_replaced"):
+        return session if session.trainer_id != notification.person_id else None
+    if session.trainer_id != notification.person_id:
+        return None
+    return session
+
+
+def _attendance_url(session: TrainingSession) -> str:
+    """Only for a trainer with an account: the list opens after sign-in."""
+    if session.trainer is None or not session.trainer.user_id:
+        return ""
+    return _url_path(reverse("guidelines:training_attendance", args=[session.pk]))
+
+
+def _trainer_base(session: TrainingSession, notification: Notification) -> dict:
+    from rollout.models import Person
+
+    person = session.trainer
+    if person is None or person.pk != notification.person_id:
+        person = Person.objects.get(pk=notification.person_id)
+    return {"session": session, "person": person, "is_trainer": True}
+
+
+def _url_path(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
 def _url(name: str, token: str) -> str:
-    return f"{settings.SITE_URL}{reverse(name, args=[token])}"
+    return _url_path(reverse(name, args=[token]))
 
 
 def rsvp_urls(invitation: TrainingInvitation) -> dict[str, str]:
@@ -47,7 +94,18 @@ def _base(invitation: TrainingInvitation) -> dict:
 
 def invitation_context(notification: Notification) -> dict | None:
     """Withdrawn when the session was cancelled, changed again since (a newer revision is on
-    its way), has started, or the person left."""
+    its way), has started, or the person left. The trainer's copy (about the session) has the
+    attendance link instead of answer links."""
+    session = trainer_session_for(notification)
+    if session is not None:
+        if session.is_cancelled or session.has_started():
+            return None
+        if notification.context.get("sequence") != session.sequence:
+            return None
+        return {
+            **_trainer_base(session, notification),
+            "attendance_url": _attendance_url(session),
+        }
     invitation = invitation_for(notification)
     if invitation is None or not invitation.person.is_active:
         return None
@@ -69,6 +127,9 @@ def promoted_context(notification: Notification) -> dict | None:
 
 
 def cancelled_context(notification: Notification) -> dict | None:
+    session = trainer_session_for(notification)
+    if session is not None:
+        return _trainer_base(session, notification)
     invitation = invitation_for(notification)
     if invitation is None:
         return None
@@ -89,6 +150,12 @@ def feedback_context(notification: Notification) -> dict | None:
 
 
 def calendar_attachments(notification: Notification) -> list[tuple[str, bytes, str]]:
+    session = trainer_session_for(notification)
+    if session is not None:
+        trainer = _trainer_base(session, notification)["person"]
+        replaced = bool(notification.context.get("trainer_replaced"))
+        url = "" if session.is_cancelled or replaced else _attendance_url(session)
+        return [session_attachment(session, trainer=trainer, cancel=replaced, url=url)]
     invitation = invitation_for(notification)
     if invitation is None:
         return []
@@ -99,9 +166,8 @@ def calendar_attachments(notification: Notification) -> list[tuple[str, bytes, s
 
 
 def trainer_context(notification: Notification) -> dict | None:
-    """Only while the recipient is still the trainer of a session that has not ended."""
-    from guidelines.models.trainings import TrainingSession
-
+    """The trainer's notice queued before trainers got the invitation itself: only while the
+    recipient is still the trainer of a session that has not ended."""
     session = (
         TrainingSession.objects.select_related("trainer").filter(pk=notification.object_id).first()
     )

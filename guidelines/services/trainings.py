@@ -8,6 +8,7 @@ the same moment cannot both get it, and a repeated request changes nothing.
 
 import datetime
 import uuid
+import zoneinfo
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
@@ -38,7 +39,7 @@ KIND_INVITATION = "training_invitation"
 KIND_CANCELLED = "training_cancelled"
 KIND_PROMOTED = "training_promoted"
 KIND_FEEDBACK = "training_feedback"
-KIND_TRAINER = "training_trainer"
+KIND_TRAINER = "training_trainer"  # older notices; the trainer now gets KIND_INVITATION
 
 # Signed links: how long they work. An expired link offers a fresh one by email.
 RSVP_SALT = "guidelines.training.rsvp"
@@ -154,17 +155,53 @@ def training_invite_audience(*, session: TrainingSession) -> int:
     return len(people)
 
 
-def _tell_trainer(session: TrainingSession) -> None:
-    """The trainer (with an account) gets the session and the link to the attendance list."""
+def _trainer_invitation_key(session: TrainingSession, trainer_id: int, stamp: str) -> str:
+    return f"{KIND_INVITATION}:session{session.pk}:trainer{trainer_id}:{stamp}"
+
+
+def _tell_trainer(session: TrainingSession, *, reason: str, stamp: str = "") -> None:
+    """The trainer is part of the session: they get the invitation (reused, with the .ics that
+    lists them as CHAIR and, with an account, the link to the attendance list) and every
+    change of the event. `stamp` tells a new trainer apart from an earlier turn."""
     trainer = session.trainer
-    if trainer is None or not trainer.user_id:
+    if trainer is None:
         return
     notification_queue(
-        kind=KIND_TRAINER,
+        kind=KIND_INVITATION,
         to=trainer,
-        dedup_key=f"{KIND_TRAINER}:{session.pk}:{trainer.pk}",
+        dedup_key=_trainer_invitation_key(session, trainer.pk, f"seq{session.sequence}{stamp}"),
         about=session,
+        context={"sequence": session.sequence, "reason": reason, "trainer": True},
     )
+
+
+def _tell_former_trainer(session: TrainingSession, trainer_id: int, *, stamp: str) -> None:
+    """A replaced trainer: the session leaves their calendar (METHOD:CANCEL for them)."""
+    former = Person.objects.filter(pk=trainer_id, is_active=True).first()
+    if former is None:
+        return
+    notifications_cancel(
+        queryset=Notification.objects.filter(
+            kind=KIND_INVITATION,
+            person_id=trainer_id,
+            content_type__app_label="guidelines",
+            content_type__model="trainingsession",
+            object_id=session.pk,
+        )
+    )
+    notification_queue(
+        kind=KIND_CANCELLED,
+        to=former,
+        dedup_key=f"{KIND_CANCELLED}:session{session.pk}:trainer{trainer_id}:{stamp}",
+        about=session,
+        context={"sequence": session.sequence, "trainer": True, "trainer_replaced": True},
+    )
+
+
+def _day(moment: datetime.datetime) -> datetime.date:
+    from guidelines.ics import CALENDAR_ZONE
+
+    return moment.astimezone(zoneinfo.ZoneInfo(CALENDAR_ZONE)).date()
 
 
 def _set_audience(
@@ -218,7 +255,7 @@ def training_session_create(
         session.save()
         _set_audience(session, departments=departments, people=people)
         training_invite_audience(session=session)
-        _tell_trainer(session)
+        _tell_trainer(session, reason="new")
     return session
 
 
@@ -246,6 +283,7 @@ def training_session_update(
         locked = TrainingSession.objects.select_for_update().get(pk=session.pk)
         if locked.is_cancelled:
             raise ValidationError(_("A cancelled session cannot be changed."))
+        starts_before, trainer_before = locked.starts_at, locked.trainer_id
         changed = [name for name, value in fields.items() if getattr(locked, name) != value]
         for name in changed:
             setattr(locked, name, fields[name])
@@ -261,10 +299,18 @@ def training_session_update(
             audience_changed |= before != {p.pk for p in people}
         if not changed and not audience_changed:
             return locked, []
+        date_moved = "starts_at" in changed and _day(locked.starts_at) != _day(starts_before)
         if event_changed:
             locked.sequence += 1
         locked.full_clean()
         locked.save(update_fields=[*changed, "sequence", "updated_at"])
+        if date_moved:
+            # An answer was given for a day: on another day everyone who had not declined
+            # answers again (a later time on the same day keeps the answers).
+            TrainingInvitation.objects.filter(
+                session=locked,
+                status__in=[s for s in HOLDING_STATUSES if s != InvitationStatus.INVITED],
+            ).update(status=InvitationStatus.INVITED, waitlisted_at=None, responded_at=None)
         if audience_changed:
             if departments is not None:
                 locked.audience_departments.set(departments)
@@ -275,11 +321,16 @@ def training_session_update(
             holding = TrainingInvitation.objects.filter(
                 session=locked, status__in=HOLDING_STATUSES
             ).select_related("person", "person__user")
-            _queue_invitations(locked, holding, reason="changed")
+            _queue_invitations(locked, holding, reason="date_moved" if date_moved else "changed")
         if "capacity" in changed:
             _promote_from_waitlist(locked)
+        stamp = f"at{int(locked.updated_at.timestamp() * 1000)}"
         if "trainer" in changed:
-            _tell_trainer(locked)
+            if trainer_before is not None:
+                _tell_former_trainer(locked, trainer_before, stamp=stamp)
+            _tell_trainer(locked, reason="new", stamp=stamp)
+        elif event_changed:
+            _tell_trainer(locked, reason="changed")
         training_invite_audience(session=locked)
     return locked, changed
 
@@ -313,6 +364,22 @@ def training_session_cancel(
                 object_id__in=TrainingInvitation.objects.filter(session=locked).values("pk"),
             )
         )
+        notifications_cancel(
+            queryset=Notification.objects.filter(
+                kind__in=[KIND_INVITATION, KIND_TRAINER],
+                content_type__app_label="guidelines",
+                content_type__model="trainingsession",
+                object_id=locked.pk,
+            )
+        )
+        if locked.trainer_id is not None:
+            notification_queue(
+                kind=KIND_CANCELLED,
+                to=locked.trainer,
+                dedup_key=f"{KIND_CANCELLED}:session{locked.pk}:trainer{locked.trainer_id}",
+                about=locked,
+                context={"sequence": locked.sequence, "trainer": True},
+            )
         notification_queue_many(
             kind=KIND_CANCELLED,
             items=[

@@ -363,11 +363,23 @@ def _expired(request: HttpRequest, token: str, invitation_id: int) -> HttpRespon
     )
 
 
+# What an answer from the mail records, to tell whether it is already given.
+_ANSWERED = {
+    services.Answer.ACCEPT: (InvitationStatus.ACCEPTED, InvitationStatus.WAITLISTED),
+    services.Answer.DECLINE: (InvitationStatus.DECLINED,),
+    services.Answer.MAYBE: (InvitationStatus.MAYBE,),
+}
+_DONE = {"saved": "changed", "same": "unchanged"}
+
+
 @private_no_store
 @require_http_methods(["GET", "POST"])
 def training_rsvp(request: HttpRequest, token: str) -> HttpResponse:
-    """Answer an invitation. GET only shows the question (mail scanners open links), the
-    answer is given with a POST; the same answer again changes nothing."""
+    """Answer an invitation, in the person's language. The link in the mail carries the
+    answer (`?answer=accept`): GET shows that one answer on one button (mail scanners open
+    links, so a GET records nothing), its POST records it and redirects to the page that shows
+    the recorded answer, so a reload records nothing again and a double click records once.
+    Without an answer in the link the page offers all three."""
     try:
         invitation = _invitation_from_link(
             token, salt=services.RSVP_SALT, max_age=services.RSVP_MAX_AGE
@@ -377,10 +389,11 @@ def training_rsvp(request: HttpRequest, token: str) -> HttpResponse:
     translation.activate(invitation.person.language or translation.get_language())
     session = invitation.session
     proposed = request.GET.get("answer", "")
+    if proposed not in services.Answer.ALL or invitation.status in _ANSWERED[proposed]:
+        proposed = ""  # unknown, or given already: the page shows the answer as it is
     # Bound on every POST, even an empty one: an answer missing gets its message.
     form = AnswerForm(request.POST if request.method == "POST" else None)
     status = 200
-    outcome = None
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -391,7 +404,8 @@ def training_rsvp(request: HttpRequest, token: str) -> HttpResponse:
                 form.add_error(None, error)
                 status = 409
             else:
-                outcome = "changed" if changed else "unchanged"
+                done = "saved" if changed else "same"
+                return redirect(f"{request.path}?done={done}")
         else:
             status = 400
     return render(
@@ -400,9 +414,9 @@ def training_rsvp(request: HttpRequest, token: str) -> HttpResponse:
         {
             "invitation": invitation,
             "session": session,
-            "proposed": proposed if proposed in services.Answer.ALL else "",
+            "proposed": proposed,
             "form": form,
-            "outcome": outcome,
+            "outcome": _DONE.get(request.GET.get("done", "")) if request.method == "GET" else None,
             "closed": session.is_cancelled or session.has_started(),
             "InvitationStatus": InvitationStatus,
         },

@@ -75,11 +75,12 @@ def test_invitation_email_has_a_parseable_ics(phase, sales, django_capture_on_co
         phase, django_capture_on_commit_callbacks, departments=[sales], trainer=trainer
     )
     assert session.invitations.count() == 2
-    assert Notification.objects.filter(kind="training_invitation").count() == 2
+    # Two invitations, and the trainer's copy of the invitation (about the session).
+    assert Notification.objects.filter(kind="training_invitation").count() == 3
     message = _mails_to(anna.email)[0]
     assert message.subject == f"Invitation: {session.title}"  # in Anna's language
     calendar = _calendar(message)
-    assert calendar["METHOD"] == "REQUEST"
+    assert calendar["METHOD"] == "PUBLISH"  # never asks the no-reply organizer for a reply
     event = calendar.events[0]
     assert str(event["UID"]) == f"training-{session.uid}@changehub"
     assert event["SEQUENCE"] == 0
@@ -251,10 +252,10 @@ def test_rsvp_link_get_shows_and_post_answers(client, phase, sales):
     assert response.status_code == 200
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.INVITED  # a mail scanner's GET does nothing
-    response = client.post(url, {"answer": "accept"})
+    response = client.post(url, {"answer": "accept"}, follow=True)
     assert response.status_code == 200
     assert 'id="rsvp-saved"' in response.text
-    replay = client.post(url, {"answer": "accept"})
+    replay = client.post(url, {"answer": "accept"}, follow=True)
     assert replay.status_code == 200
     assert 'id="rsvp-unchanged"' in replay.text
     invitation.refresh_from_db()
@@ -517,7 +518,10 @@ def test_the_trainer_gets_the_attendance_link(phase, sales, django_capture_on_co
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         services.training_session_update(session=session, trainer=without_account, by=None)
-    assert mail.outbox == []  # no account: the manager ticks attendance
+    # No account: the invitation with its .ics, but no attendance link (the manager ticks).
+    (message,) = _mails_to(without_account.email)
+    assert "/attendance/" not in message.body
+    assert _calendar(message)["METHOD"] == "PUBLISH"
 
 
 def test_feedback_email_after_the_session(phase, sales, django_capture_on_commit_callbacks):

@@ -228,7 +228,7 @@ def test_rsvp_link_works_for_anyone_holding_it(cast, session, who):
     invitation = session.invitations.first()
     url = reverse("guidelines:training_rsvp", args=[services.rsvp_token(invitation)])
     response = cast.client(who).post(url, {"answer": "accept"})
-    assert response.status_code == 200
+    assert response.status_code == 302 and response["Location"] == f"{url}?done=saved"
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.ACCEPTED
 
