@@ -514,6 +514,9 @@ NOTIFY_WEBHOOK_TIMEOUT = env_int("NOTIFY_WEBHOOK_TIMEOUT", 5)
 # notifications/services/sending.py): much faster; after a crash of PostgreSQL itself the
 # last few mails could be sent a second time.
 NOTIFY_ASYNC_COMMIT = env_bool("NOTIFY_ASYNC_COMMIT", True)
+# Pulse surveys: the daily beat that closes waves and starts repeating ones runs at this hour.
+SURVEY_WAVES_HOUR = env_int("SURVEY_WAVES_HOUR", 5)
+
 CELERY_BEAT_SCHEDULE = {
     "scheduler-heartbeat": {
         "task": "core.tasks.scheduler_heartbeat",
@@ -546,6 +549,11 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-department-summaries": {
         "task": "notifications.tasks.queue_department_summaries",
         "schedule": crontab(minute=0, hour=NOTIFY_SUMMARY_HOUR, day_of_week="mon-fri"),
+    },
+    # Pulse surveys: close finished waves and start the next wave of repeating surveys.
+    "surveys-waves-due": {
+        "task": "surveys.tasks.survey_waves_due",
+        "schedule": crontab(minute=30, hour=SURVEY_WAVES_HOUR),
     },
 }
 

@@ -50,6 +50,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("guidelines.urls")),
     path("", include("reports.urls")),
+    path("", include("surveys.urls")),
     # Before rollout: leadership's own start page at "/" (goals.views.home).
     path("", include("goals.urls")),
     path("", include("rollout.urls")),

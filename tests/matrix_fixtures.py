@@ -167,6 +167,17 @@ def build(cast) -> MatrixObjects:
         pk[f"goals:{name}"] = rollout.pk
     for name in ("detail", "edit", "value_add", "import"):
         pk[f"goals:{name}"] = goal.pk
+    from surveys import services as survey_services
+    from surveys.models import SurveyInvitation
+
+    survey = survey_services.survey_create(rollout=rollout, title="Puls", by=cast.manager)
+    wave = survey_services.wave_start(survey=survey, by=cast.manager)
+    survey_invitation = SurveyInvitation.objects.get(wave=wave, person=employee)
+    for name in ("list", "create"):
+        pk[f"surveys:{name}"] = rollout.pk
+    for name in ("results", "edit", "wave_start"):
+        pk[f"surveys:{name}"] = survey.pk
+    pk["surveys:follow_up"] = wave.pk
     for name in ("report_list", "report_create", "report_schedule"):
         pk[f"reports:{name}"] = rollout.pk
     for name in ("row", "edit", "owner", "status", "move", "remove"):
@@ -203,6 +214,9 @@ def build(cast) -> MatrixObjects:
                 "token": unsubscribe_token(cast.employee.email, notification.kind)
             },
             "guidelines:acknowledge": {"token": ack},
+            "surveys:answer": {
+                "token": survey_services.answer_token(invitation_id=survey_invitation.pk)
+            },
             "guidelines:acknowledge_resend": {"token": ack},
             "guidelines:training_rsvp": {"token": rsvp_token(invitation)},
             "guidelines:training_rsvp_renew": {"token": rsvp_token(invitation)},

@@ -30,7 +30,7 @@ from tests.conftest import CAST
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = ("core", "rollout", "guidelines", "reports", "notifications")
+PROJECT_APPS = ("core", "rollout", "guidelines", "surveys", "reports", "notifications")
 NOT_WALKED_NAMESPACES = {"admin"}
 DENIED = {"login", "403", "404", "405"}
 
@@ -220,6 +220,14 @@ MATRIX: dict[str, tuple[str, str]] = {
     "goals:edit": (manager_only("ok"), manager_only("ok", deny="403")),
     "goals:value_add": manager_action("422", deny="403"),
     "goals:import": (manager_only("ok"), manager_only("ok", deny="403")),
+    # Pulse surveys (the signed link is the employee's invitation to an open wave)
+    "surveys:list": MANAGER_LEADERSHIP_READ,
+    "surveys:create": (manager_only("ok"), manager_only("400", deny="403")),
+    "surveys:results": (heads_leadership_manager_read(), NO_POST),
+    "surveys:edit": (manager_only("ok"), manager_only("400", deny="403")),
+    "surveys:wave_start": manager_action("redirect", deny="403"),
+    "surveys:follow_up": manager_action("400", deny="403"),
+    "surveys:answer": SIGNED_LINK_EMPTY_POST_400,
     # Reports
     "reports:report_list": MANAGER_LEADERSHIP_READ,
     "reports:report_create": (NO_GET, "login 403 403 403 400 400"),

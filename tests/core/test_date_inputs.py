@@ -161,6 +161,12 @@ def _goal_value_form():
     return GoalValueForm(initial={"date": DAY})
 
 
+def _wave_start_form():
+    from surveys.forms import WaveStartForm
+
+    return WaveStartForm(initial={"closes_on": DAY})
+
+
 BUILDERS = {
     "goals.forms.GoalForm": _goal_form,
     "goals.forms.GoalValueForm": _goal_value_form,
@@ -175,6 +181,7 @@ BUILDERS = {
     "guidelines.forms.guidelines.ApproveForm": _approve_form,
     "guidelines.forms.guidelines.PublishForm": _publish_form,
     "guidelines.forms.trainings.SessionForm": _session_form,
+    "surveys.forms.WaveStartForm": _wave_start_form,
 }
 
 ISO = {
