@@ -195,3 +195,12 @@ def test_no_column_of_the_answer_table_leads_to_a_person():
     }
     # The primary key is random, so the order of the rows tells nothing either.
     assert SurveyAnswer._meta.pk.get_internal_type() == "UUIDField"
+
+
+@pytest.mark.parametrize(
+    ("who", "shown"), [("manager", True), ("leadership", True), ("head_a", False)]
+)
+def test_the_navigation_leads_the_manager_and_leadership_to_the_surveys(cast, who, shown):
+    page = cast.client(who).get(reverse("rollout:me")).content.decode()
+    link = f'<a href="{reverse("surveys:list", args=[cast.rollout.pk])}">Umfragen</a>'
+    assert (link in page) is shown
