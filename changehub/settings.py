@@ -493,8 +493,9 @@ NOTIFY_FANOUT_MAX_ATTEMPTS = env_int("NOTIFY_FANOUT_MAX_ATTEMPTS", 5)
 # Respecting the person: mails (except immediate kinds such as a password reset) go out only
 # between these hours of the recipient's time zone, not on weekends and not on the public
 # holidays of NOTIFY_HOLIDAY_STATE (German federal state code: BW BY BE BB HB HH HE MV NI NW RP
-# SL SN ST SH TH; empty for nationwide holidays only).
-NOTIFY_QUIET_HOURS = env_bool("NOTIFY_QUIET_HOURS", True)
+# SL SN ST SH TH; empty for nationwide holidays only). Off with DEBUG unless set: the demo
+# (`make run`) sends at once.
+NOTIFY_QUIET_HOURS = env_bool("NOTIFY_QUIET_HOURS", not DEBUG)
 NOTIFY_SEND_FROM_HOUR = env_int("NOTIFY_SEND_FROM_HOUR", 8)
 NOTIFY_SEND_UNTIL_HOUR = env_int("NOTIFY_SEND_UNTIL_HOUR", 19)
 NOTIFY_QUIET_WEEKENDS = env_bool("NOTIFY_QUIET_WEEKENDS", True)

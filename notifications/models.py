@@ -97,6 +97,11 @@ class Notification(models.Model):
         blank=True,
         help_text=_("Why the notification was held back (quiet hours, digest, weekly limit)."),
     )
+    send_now = models.BooleanField(
+        _("sent now by the manager"),
+        default=False,
+        help_text=_("Released by the manager: not held back for quiet hours, digest or limit."),
+    )
     digest = models.ForeignKey(
         "self",
         verbose_name=_("digest"),

@@ -59,6 +59,22 @@ def notification_retry(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("notifications:outbox")
 
 
+@require_POST
+@manager_required(actions_forbidden=True)
+def notification_send_now(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a waiting notification now, past quiet hours, digest and weekly limit; queued to
+    the worker like every send. A second click (or a row sent meanwhile) sends nothing more."""
+    notification = get_object_or_404(Notification, pk=pk)
+    if services.notification_send_now(notification=notification):
+        messages.success(request, _("The notification is being sent now."))
+    else:
+        messages.info(request, _("This notification is not waiting (any more)."))
+    if request.htmx:
+        notification.refresh_from_db()
+        return render(request, f"{OUTBOX_TEMPLATE}#sent-now", {"notification": notification})
+    return redirect("notifications:outbox")
+
+
 @require_http_methods(["GET", "POST"])
 @manager_required(actions_forbidden=True)
 def reminder_rules(request: HttpRequest, pk: int) -> HttpResponse:
@@ -177,6 +193,7 @@ app_name = "notifications"
 urlpatterns = [
     path("notifications/", outbox, name="outbox"),
     path("notifications/<int:pk>/retry/", notification_retry, name="retry"),
+    path("notifications/<int:pk>/send-now/", notification_send_now, name="send_now"),
     path("notifications/channels/", department_channels, name="channels"),
     path("rollouts/<int:pk>/reminders/", reminder_rules, name="rules"),
     path("notifications/unsubscribe/<str:token>/", unsubscribe, name="unsubscribe"),

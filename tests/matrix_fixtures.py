@@ -111,6 +111,7 @@ def build(cast) -> MatrixObjects:
     objects = MatrixObjects()
     pk = {
         "notifications:retry": notification.pk,
+        "notifications:send_now": notification.pk,
         "notifications:rules": rollout.pk,
         "guidelines:version_new": draft.guideline_id,
         "guidelines:question_delete": question.pk,

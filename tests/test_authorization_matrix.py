@@ -87,6 +87,7 @@ MATRIX: dict[str, tuple[str, str]] = {
     # The outbox (notifications)
     "notifications:outbox": MANAGER_PAGE,
     "notifications:retry": manager_action("redirect", deny="403"),
+    "notifications:send_now": manager_action("redirect", deny="403"),
     "notifications:channels": (manager_only("ok"), manager_only("redirect", deny="403")),
     "notifications:rules": (manager_only("ok"), manager_only("redirect", deny="403")),
     "notifications:unsubscribe": SIGNED_LINK,

@@ -14,6 +14,7 @@ from notifications.services.outbox import (
     notification_queue,
     notification_queue_many,
     notification_retry,
+    notification_send_now,
     notifications_cancel,
     recipient_for,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "notification_queue",
     "notification_queue_many",
     "notification_retry",
+    "notification_send_now",
     "notifications_cancel",
     "notifications_dispatch",
     "notifications_send",

@@ -9,7 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from notifications.models import Notification, NotificationState
+from notifications.models import Notification, NotificationState, WaitReason
 from notifications.services.dispatch import enqueue_dispatch_after_commit, kick_after_commit
 from rollout.models import Person, User
 
@@ -137,6 +137,25 @@ def notifications_cancel(*, queryset: models.QuerySet[Notification]) -> int:
     return queryset.filter(state=NotificationState.PENDING).update(
         state=NotificationState.CANCELLED, claimed_at=None
     )
+
+
+def notification_send_now(*, notification: Notification) -> bool:
+    """The manager releases a waiting row: due now, out of the digest, and past the quiet
+    hours, the digest and the weekly cap when the worker sends it (an optional kind the
+    recipient unsubscribed from stays unsent). Only a pending row not yet released: a second
+    click (or a row sent meanwhile) changes nothing, so it is sent once."""
+    updated = Notification.objects.filter(
+        pk=notification.pk, state=NotificationState.PENDING, send_now=False
+    ).update(
+        send_now=True,
+        via_digest=False,
+        wait_reason=WaitReason.NONE,
+        due_at=timezone.now(),
+        claimed_at=None,
+    )
+    if updated:
+        kick_after_commit([notification.pk])
+    return bool(updated)
 
 
 def notification_retry(*, notification: Notification) -> bool:

@@ -102,6 +102,11 @@ class Pacing:
         if row.kind == DIGEST_KIND or policy.is_immediate(kind, row.kind):
             return Decision.SEND, None, None
         email = row.recipient_email.lower()
+        if row.send_now:  # released by the manager: only an unsubscription still counts
+            optional = kind is not None and not kind.mandatory
+            if optional and (email, row.kind) in self.unsubscribed:
+                return Decision.CANCEL, None, None
+            return Decision.SEND, None, None
         # A rollout's reminders carry its federal state (ReminderSettings) in their context.
         state = row.context.get("holiday_state") if isinstance(row.context, dict) else None
         transactional = policy.is_transactional(kind, row.kind)

@@ -12,6 +12,22 @@ def notification_log(about):
 
 
 @register.filter
+def wait_note(notification) -> str:
+    """When and why a pending row goes out: "wird um 08:00 verschickt (Ruhezeit)"."""
+    from notifications.waiting import wait_note as note
+
+    return note(notification)
+
+
+@register.filter
+def is_waiting(notification) -> bool:
+    """Held back (later or for the digest): the manager may send it now."""
+    from notifications.waiting import is_waiting as waiting
+
+    return waiting(notification)
+
+
+@register.filter
 def kind_label(key: str) -> str:
     """The readable name of a notification kind (its key when unknown)."""
     from notifications.kinds import get_kind
