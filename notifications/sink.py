@@ -18,10 +18,13 @@ def free_port() -> int:
 
 
 class Recorder:
-    """The aiosmtpd handler: every accepted message's Message-ID, in order."""
+    """The aiosmtpd handler: every accepted message's Message-ID, in order (and, with
+    `keep`, the messages themselves, for tests that read what arrived)."""
 
-    def __init__(self, out_path: str | None = None) -> None:
+    def __init__(self, out_path: str | None = None, *, keep: bool = False) -> None:
         self.ids: list[str] = []
+        self.messages: list[bytes] = []
+        self.keep = keep
         self.lock = threading.Lock()
         self.out = open(out_path, "a", buffering=1) if out_path else None  # noqa: SIM115
 
@@ -30,6 +33,8 @@ class Recorder:
         message_id = match.group(1).decode() if match else "<none>"
         with self.lock:
             self.ids.append(message_id)
+            if self.keep:
+                self.messages.append(envelope.original_content or envelope.content)
             if self.out:
                 self.out.write(message_id + "\n")
         return "250 OK"
@@ -38,15 +43,23 @@ class Recorder:
 class SmtpSink:
     """An SMTP server in a thread; `stop()` closes the port (connections are then refused)."""
 
-    def __init__(self, port: int | None = None, out_path: str | None = None) -> None:
+    def __init__(
+        self, port: int | None = None, out_path: str | None = None, *, keep: bool = False
+    ) -> None:
         self.port = port or free_port()
-        self.recorder = Recorder(out_path)
+        self.recorder = Recorder(out_path, keep=keep)
         self.controller = None
 
     @property
     def ids(self) -> list[str]:
         with self.recorder.lock:
             return list(self.recorder.ids)
+
+    @property
+    def messages(self) -> list[bytes]:
+        """The raw messages received (only with `keep=True`)."""
+        with self.recorder.lock:
+            return list(self.recorder.messages)
 
     def start(self) -> "SmtpSink":
         from aiosmtpd.controller import Controller
