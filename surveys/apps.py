@@ -7,5 +7,5 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Pulse surveys")
 
     def ready(self) -> None:
-        # Its notification kind (the invitation with the personal link).
-        from surveys import notices  # noqa: F401
+        # Its notification kind (the invitation with the personal link) and its reminder rule.
+        from surveys import notices, reminders  # noqa: F401

@@ -3,7 +3,7 @@ wave, with the person's own link."""
 
 from django.utils.translation import gettext_lazy as _
 
-from notifications.kinds import NotificationKind, register
+from notifications.kinds import NotificationKind, Pace, register
 from notifications.models import Notification
 
 SURVEY_INVITATION = "survey_invitation"
@@ -40,5 +40,6 @@ register(
         label=_("Pulse survey invitation"),
         template=SURVEY_INVITATION,
         context=invitation_context,
+        pace=Pace.REMINDER,  # weeks to answer, nobody waits for it: may wait for the digest
     )
 )

@@ -78,6 +78,7 @@ EXPECTED_PACE = {
     "reminder_delivery": Pace.REMINDER,
     "reminder_guideline": Pace.REMINDER,
     "reminder_rsvp_open": Pace.REMINDER,
+    "reminder_survey": Pace.REMINDER,
     "reminder_training_tomorrow": Pace.REMINDER,
     "reminder_workflow": Pace.REMINDER,
     "report_ready": Pace.TRANSACTIONAL,

@@ -245,3 +245,27 @@ def test_a_follow_up_is_created_once_in_the_active_phase(cast):
     assert activity.phase.rollout_id == cast.rollout.pk
     assert list(activity.departments.all()) == [marketing]
     assert SurveyFollowUp.objects.count() == 1
+
+
+# --- Reminders ---------------------------------------------------------------------------------
+
+
+def test_one_reminder_to_those_who_have_not_answered_and_never_to_anyone_else(cast):
+    from notifications.rules.scan import reminders_scan
+
+    survey = _survey(cast, open_days=14)
+    opened = timezone.localdate() - datetime.timedelta(days=6)
+    wave = services.wave_start(survey=survey, by=cast.manager, opens_on=opened)
+    answer_as(wave, [cast.head_a.person])
+
+    reminders_scan()
+    reminders_scan()  # twice: nothing more
+    reminded = set(
+        Notification.objects.filter(kind="reminder_survey").values_list("person_id", flat=True)
+    )
+    invited = set(wave.invitations.values_list("person_id", flat=True))
+    assert reminded == invited - {cast.head_a.person.pk}
+    assert not Notification.objects.filter(kind="escalation_survey").exists()
+    later = timezone.now() + datetime.timedelta(days=7)
+    reminders_scan(now=later)
+    assert Notification.objects.filter(kind="reminder_survey").count() == len(reminded)
