@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from rollout.models import Activity, Person, PhaseStatus, User
 from surveys.models import Survey, SurveyAnswer, SurveyInvitation, SurveyWave
+from surveys.services import answer_url, wave_close
 from tests import factories
 from tests.surveys.helpers import answer_as, people_in
 
@@ -204,3 +205,54 @@ def test_the_navigation_leads_the_manager_and_leadership_to_the_surveys(cast, wh
     page = cast.client(who).get(reverse("rollout:me")).content.decode()
     link = f'<a href="{reverse("surveys:list", args=[cast.rollout.pk])}">Umfragen</a>'
     assert (link in page) is shown
+
+
+def test_the_manager_edits_a_question_and_people_see_the_new_text(cast):
+    survey = _create_survey(cast)
+    client = cast.client("manager")
+    edit = reverse("surveys:edit", args=[survey.pk])
+    form = client.get(edit).context["form"]
+    data = {name: form[name].value() for name in form.fields if name.startswith("q_")}
+    data |= {
+        "title": "Puls im Januar",
+        "audience_all": "",
+        "audience_departments": [cast.department_a.pk],
+        "open_days": "7",
+        "repeat_weeks": "4",
+        "is_active": "on",
+        "q_de_desire": "Ich mache gern mit.",
+    }
+    assert client.post(edit, data).status_code == 302
+    survey.refresh_from_db()
+    assert (survey.title, survey.repeat_weeks, survey.audience_all) == ("Puls im Januar", 4, False)
+    assert survey.question("desire", "de") == "Ich mache gern mit."
+    assert "Ich mache gern mit." in client.get(edit).content.decode()  # the form re-opened
+
+    assert client.post(reverse("surveys:wave_start", args=[survey.pk])).status_code == 302
+    wave = SurveyWave.objects.get(survey=survey)
+    assert set(wave.invitations.values_list("person__department", flat=True)) == {
+        cast.department_a.pk
+    }
+    invitation = wave.invitations.get(person=cast.employee.person)
+    page = Client().get(answer_url(invitation_id=invitation.pk, absolute=False))
+    assert "Ich mache gern mit." in page.content.decode()
+    # A second wave while one is open is refused with a message, nothing is sent twice.
+    response = client.post(reverse("surveys:wave_start", args=[survey.pk]), follow=True)
+    assert "noch offen" in response.content.decode()
+    assert SurveyWave.objects.filter(survey=survey).count() == 1
+    listing = client.get(reverse("surveys:list", args=[cast.rollout.pk])).content.decode()
+    assert "Puls im Januar" in listing and "alle 4 Wochen" in listing
+
+
+def test_a_broken_or_closed_link_says_so(cast):
+    survey = _create_survey(cast)
+    cast.client("manager").post(reverse("surveys:wave_start", args=[survey.pk]))
+    wave = SurveyWave.objects.get(survey=survey)
+    invitation = wave.invitations.get(person=cast.employee.person)
+    link = answer_url(invitation_id=invitation.pk, absolute=False)
+    broken = Client().get(link[:-6] + "xxxxx/")
+    assert broken.status_code == 404 and "Dieser Link funktioniert nicht" in broken.content.decode()
+    wave_close(wave=wave)
+    closed = Client().post(link, ANSWER)
+    assert closed.status_code == 410 and "Diese Umfrage ist beendet" in closed.content.decode()
+    assert not SurveyAnswer.objects.exists()
