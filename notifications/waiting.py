@@ -104,3 +104,9 @@ def sending_note(
         "The emails will be sent %(when)s (%(reason)s).",
         count,
     ) % {"when": when_text(at, now=now), "reason": reason.label}
+
+
+def with_sending_note(text: str, *, kind: str, count: int = 1) -> str:
+    """A page's "… is on its way" message, followed by when the mail goes out if it waits."""
+    note = sending_note(kind=kind, count=count)
+    return f"{text} {note}" if note else text

@@ -41,6 +41,7 @@ from guidelines.models import (
 )
 from guidelines.selectors import guidelines as selectors
 from guidelines.services import guidelines as services
+from notifications.waiting import with_sending_note
 
 LIST_TEMPLATE = "guidelines/list.html"
 VERSION_TEMPLATE = "guidelines/version.html"
@@ -328,10 +329,14 @@ def version_publish(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, _error_text(error))
         else:
+            text = _(
+                "Version %(number)s is published; %(count)s people are asked to acknowledge it."
+            ) % {"number": version.number, "count": result.requests_created}
             messages.success(
                 request,
-                _("Version %(number)s is published; %(count)s people are asked to acknowledge it.")
-                % {"number": version.number, "count": result.requests_created},
+                with_sending_note(
+                    text, kind=services.KIND_ACK_REQUEST, count=result.requests_created
+                ),
             )
             return redirect("guidelines:compliance", pk=version.pk)
     previous = selectors.version_current(guideline_id=version.guideline_id)

@@ -28,6 +28,7 @@ from guidelines.forms.trainings import (
 from guidelines.models import InvitationStatus, TrainingInvitation, TrainingSession
 from guidelines.selectors import trainings as selectors
 from guidelines.services import trainings as services
+from notifications.waiting import with_sending_note
 from rollout.models import Rollout
 
 TEMPLATES = "guidelines/trainings"
@@ -99,10 +100,11 @@ def training_create(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            text = _("“%(title)s” is scheduled; the invitations are on their way.") % {
+                "title": session.title
+            }
             messages.success(
-                request,
-                _("“%(title)s” is scheduled; the invitations are on their way.")
-                % {"title": session.title},
+                request, with_sending_note(text, kind=services.KIND_INVITATION, count=2)
             )
             return redirect("guidelines:training_detail", pk=session.pk)
     return render(
@@ -139,8 +141,9 @@ def training_edit(request: HttpRequest, pk: int) -> HttpResponse:
             if not changed:
                 messages.info(request, _("Nothing was changed."))
             elif any(name in services.EVENT_FIELDS for name in changed):
+                text = _("Saved; everyone who has not declined gets the updated invitation.")
                 messages.success(
-                    request, _("Saved; everyone who has not declined gets the updated invitation.")
+                    request, with_sending_note(text, kind=services.KIND_INVITATION, count=2)
                 )
             else:
                 messages.success(request, _("Saved."))
@@ -194,7 +197,8 @@ def training_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         session=session, reason=form.cleaned_data["reason"], by=request.user
     )
     if changed:
-        messages.success(request, _("The session is cancelled; everyone invited is told."))
+        text = _("The session is cancelled; everyone invited is told.")
+        messages.success(request, with_sending_note(text, kind=services.KIND_CANCELLED, count=2))
     else:
         messages.info(request, _("The session was already cancelled."))
     return redirect("guidelines:training_detail", pk=session.pk)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.access import manager_required, require_manager
 from core.throttle import throttled
+from notifications.waiting import with_sending_note
 from rollout.forms.workflows import (
     ChangesForm,
     DecisionForm,
@@ -33,6 +34,7 @@ from rollout.models import (
     WorkflowRevision,
     WorkflowState,
 )
+from rollout.notices import WORKFLOW_CHANGES_REQUESTED, WORKFLOW_PROPOSED
 from rollout.selectors import workflows as selectors
 from rollout.services import workflows as services
 
@@ -184,11 +186,10 @@ def workflow_propose(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.error(request, error.message)
     else:
-        messages.success(
-            request,
-            _("Revision %(number)s has been sent to the department head for confirmation.")
-            % {"number": revision.number},
-        )
+        text = _("Revision %(number)s has been sent to the department head for confirmation.") % {
+            "number": revision.number
+        }
+        messages.success(request, with_sending_note(text, kind=WORKFLOW_PROPOSED))
     return redirect("rollout:workflow_detail", pk=workflow.pk)
 
 
@@ -322,7 +323,10 @@ def _decide(request: HttpRequest, pk: int, *, confirm: bool) -> HttpResponse:
             if changed
             else _("Changes to “%(title)s” were already requested.")
         )
-    return _after_decision(request, workflow, text % {"title": workflow.title})
+    text = text % {"title": workflow.title}
+    if changed and not confirm:  # the manager is told by email: say when, if it waits
+        text = with_sending_note(text, kind=WORKFLOW_CHANGES_REQUESTED)
+    return _after_decision(request, workflow, text)
 
 
 @require_POST

@@ -227,3 +227,36 @@ def test_quiet_hours_are_off_in_debug_unless_set(env, quiet):
         check=False,
     )
     assert result.stdout.strip() == str(quiet), result.stderr[-2000:]
+
+
+def _flash(response) -> str:
+    return " ".join(str(m) for m in response.context["messages"]) if response.context else ""
+
+
+def test_the_pages_that_send_mail_say_when_it_waits(cast, quiet, clock):
+    """At 06:00 the manager cancels a session and proposes a workflow: the messages say the
+    mails go out at 08:00 (quiet hours); at 10:00 they say nothing more."""
+    from rollout.models import PhaseKind
+
+    clock(TUESDAY_6AM)
+    factories.PersonFactory(department=cast.department_a)
+    session = factories.training_session(
+        phase=cast.rollout.phases.get(kind=PhaseKind.MOVE), departments=[cast.department_a]
+    )
+    client = cast.client("manager")
+    cancelled = client.post(
+        reverse("guidelines:training_cancel", args=[session.pk]), {"reason": "Krank"}, follow=True
+    )
+    assert "Die E-Mails werden um 08:00 verschickt (Ruhezeit)." in _flash(cancelled)
+    workflow = factories.ContentWorkflowFactory(
+        department=cast.department_a, title="Eventfotos", by=cast.manager
+    )
+    proposed = client.post(reverse("rollout:workflow_propose", args=[workflow.pk]), follow=True)
+    assert "Die E-Mail wird um 08:00 verschickt (Ruhezeit)." in _flash(proposed)
+    clock(TUESDAY_6AM.replace(hour=10))
+    other = factories.ContentWorkflowFactory(
+        department=cast.department_b, title="Messe", by=cast.manager
+    )
+    at_once = client.post(reverse("rollout:workflow_propose", args=[other.pk]), follow=True)
+    text = _flash(at_once)
+    assert "Abteilungsleitung" in text and "verschickt" not in text
