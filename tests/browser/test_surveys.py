@@ -1,6 +1,8 @@
 """In Chromium on a phone-sized screen (390 px): a German and an English colleague answer the
 pulse survey from the link in their email, each in their own language, without an account;
-opening the link again shows the answer is recorded, and a second answer is not possible."""
+opening the link again shows the answer is recorded, and a second answer is not possible. The
+manager reads the result (small departments merged away, the free texts) and a double click on
+the suggested next step puts one activity into the plan."""
 
 import re
 from urllib.parse import urlsplit
@@ -9,10 +11,12 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
 
+from rollout.models import Activity, Role
 from surveys import services
 from surveys.models import SurveyAnswer, SurveyInvitation
 from tests import factories
-from tests.browser.helpers import watch_csp
+from tests.browser.helpers import browser_user, sign_in, watch_csp
+from tests.surveys.helpers import answer_as, people_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -117,3 +121,41 @@ def test_answering_the_survey_on_a_phone(browser, live_server, language, locale,
     assert SurveyAnswer.objects.count() == 1
     assert violations == []
     context.close()
+
+
+def test_the_manager_reads_the_result_and_plans_the_suggested_activity_once(
+    page: Page, live_server
+):
+    violations = watch_csp(page)
+    manager = browser_user("mara@example.de", "Mara Manager", Role.MANAGER)
+    rollout = factories.RolloutFactory(name="Social Media 2027")
+    marketing = factories.DepartmentFactory(name="Marketing")
+    purchasing = factories.DepartmentFactory(name="Einkauf")
+    marketing_people = people_in(marketing, 5)
+    purchasing_people = people_in(purchasing, 2)
+    survey = services.survey_create(rollout=rollout, title="Puls Dezember", by=manager)
+    wave = services.wave_start(survey=survey, by=manager)
+    answer_as(wave, marketing_people, ability=2, comment="Uns fehlen Diensthandys")
+    answer_as(wave, purchasing_people, ability=1)
+
+    sign_in(page, live_server, manager.email)
+    page.get_by_role("navigation", name="Hauptnavigation").get_by_role(
+        "link", name="Umfragen"
+    ).click()
+    page.get_by_role("link", name="Puls Dezember").click()
+    expect(page.locator(f"#group-d{marketing.pk}")).to_contain_text("Marketing")
+    expect(page.locator(f"#group-d{marketing.pk} td.weakest")).to_have_text("2,0")
+    expect(page.locator("#result-hidden")).to_contain_text("2 Antworten")
+    expect(page.locator("#comments")).to_contain_text("Uns fehlen Diensthandys")
+    expect(page.locator("#result-table")).not_to_contain_text("Einkauf")
+
+    button = page.locator(f"#follow-up-button-d{marketing.pk}")
+    expect(button).to_have_text("Einplanen: Coaching und Ressourcen")
+    button.dblclick()
+    expect(page.locator(f"#follow-up-d{marketing.pk} a")).to_contain_text("Im Plan")
+    assert Activity.objects.filter(title__startswith="Coaching und Ressourcen").count() == 1
+    page.reload()  # the page opened again: the button is gone, the link stays
+    expect(page.locator(f"#follow-up-d{marketing.pk} a")).to_contain_text("Im Plan")
+    page.locator(f"#follow-up-d{marketing.pk} a").click()
+    expect(page.get_by_text("Coaching und Ressourcen (Marketing)")).to_be_visible()
+    assert violations == []
