@@ -6,7 +6,9 @@ from collections import defaultdict
 
 from django.db import transaction
 
-from notifications.models import Notification, NotificationState
+from notifications import policy
+from notifications.kinds import get_kind
+from notifications.models import Notification, NotificationState, WaitReason
 from notifications.services.dispatch import kick_after_commit
 from notifications.services.sending import DIGEST_KIND
 
@@ -22,6 +24,14 @@ def digests_build(*, now: datetime.datetime, limit: int = 20000) -> list[int]:
         )
         if not items:
             return []
+        # A transactional kind (or one with attachments: the digest would strip them) is never
+        # bundled; rows put in the digest before their kind said so go out on their own.
+        alone = [i.pk for i in items if policy.is_transactional(get_kind(i.kind), i.kind)]
+        if alone:
+            Notification.objects.filter(pk__in=alone).update(
+                via_digest=False, wait_reason=WaitReason.NONE, claimed_at=None
+            )
+            items = [i for i in items if i.pk not in set(alone)]
         groups: dict[str, list[Notification]] = defaultdict(list)
         for item in items:
             groups[item.recipient_email.lower()].append(item)

@@ -288,3 +288,24 @@ def test_a_training_invitation_over_the_cap_arrives_at_once_with_its_calendar_fi
     assert row.state == NotificationState.SENT and not row.via_digest
     (message,) = [m for m in mail.outbox if person.email in m.to[0]]
     assert [a[0].endswith(".ics") for a in message.attachments] == [True]
+
+
+def test_a_row_put_in_the_digest_before_its_kind_was_transactional_goes_out_alone(
+    django_capture_on_commit_callbacks,
+):
+    person = factories.PersonFactory()
+    row = Notification.objects.create(
+        kind=TRANSACTIONAL,
+        dedup_key="legacy",
+        recipient_email=person.email,
+        person=person,
+        via_digest=True,
+        wait_reason=WaitReason.CAP,
+        due_at=timezone.now() - datetime.timedelta(minutes=1),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notifications_dispatch()
+    row.refresh_from_db()
+    assert row.state == NotificationState.SENT and not row.via_digest and row.digest is None
+    assert not Notification.objects.filter(kind="digest").exists()
+    assert len(mail.outbox) == 1
