@@ -164,7 +164,7 @@ def _tell_trainer(session: TrainingSession, *, reason: str, stamp: str = "") -> 
     lists them as CHAIR and, with an account, the link to the attendance list) and every
     change of the event. `stamp` tells a new trainer apart from an earlier turn."""
     trainer = session.trainer
-    if trainer is None:
+    if trainer is None or not trainer.is_active:
         return
     notification_queue(
         kind=KIND_INVITATION,

@@ -194,6 +194,12 @@ def test_a_replaced_trainer_loses_the_event_and_the_new_one_gets_it(
     assert len(_mails_to(successor.email)) == 1
 
 
+def test_a_trainer_who_left_gets_nothing(phase, sales, django_capture_on_commit_callbacks):
+    gone = factories.PersonFactory(department=None, is_active=False)
+    _schedule(phase, django_capture_on_commit_callbacks, departments=[sales], trainer=gone)
+    assert _mails_to(gone.email) == []
+
+
 def test_the_attendance_link_opens_the_list_after_sign_in(
     phase, sales, trainer, django_capture_on_commit_callbacks
 ):
