@@ -5,6 +5,7 @@ and `REDIS_URL` the embedded defaults apply: a SQLite file and Celery's filesyst
 under `var/`, so `make run` works on a bare machine.
 """
 
+import importlib.metadata
 import importlib.util
 import os
 from datetime import timedelta
@@ -24,6 +25,18 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CHANGEHUB_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
+
+
+def _installed_version() -> str:
+    try:
+        return importlib.metadata.version("changehub")
+    except importlib.metadata.PackageNotFoundError:
+        return "dev"
+
+
+# The release in every page-cache key: a deployment never serves HTML an older release cached.
+# The image sets it to its build; otherwise it is the installed package's version.
+CHANGEHUB_RELEASE = env_str("CHANGEHUB_RELEASE") or _installed_version()
 
 SECRET_KEY = env_secret("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")

@@ -127,12 +127,23 @@ def _ignored_tables() -> frozenset[str]:
     return _ignored
 
 
+# Signing in stores the moment of the last sign-in, which no page shows: not a change of data.
+_LAST_LOGIN_ONLY = re.compile(
+    r'\s*UPDATE\s+[`"]?[\w.]+[`"]?\s+SET\s+[`"]?last_login[`"]?\s*=\s*%s\s+WHERE\s',
+    re.IGNORECASE,
+)
+
+
 def _writes_watched_table(sql: str) -> bool:
     head = sql.lstrip()[:6].upper()
     if head not in _WRITE_VERBS:
         return False
     match = _WRITE.match(sql)
-    return match is None or match.group(1) not in _ignored_tables()
+    if match is None:
+        return True
+    if match.group(1) in _ignored_tables():
+        return False
+    return not (head == "UPDATE" and _LAST_LOGIN_ONLY.match(sql))
 
 
 def _after_commit() -> None:

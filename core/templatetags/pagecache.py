@@ -66,6 +66,7 @@ def fragment_key(name: str, request: HttpRequest | None, vary_on: list[object]) 
         return None
     parts = [
         str(version),
+        settings.CHANGEHUB_RELEASE,  # a new release never serves an older release's HTML
         translation.get_language() or "",
         timezone.get_current_timezone_name(),
         timezone.localdate().isoformat(),

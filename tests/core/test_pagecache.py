@@ -4,10 +4,13 @@ written. Cached forms carry the CSRF token of each request; roles never share a 
 sessions are written at most once a minute."""
 
 import datetime
+import io
 import re
 
 import pytest
 from django.contrib.sessions.backends.cached_db import SessionStore
+from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -16,7 +19,7 @@ from django.utils import timezone
 
 from core import freshness
 from core.models import Heartbeat
-from core.templatetags.pagecache import csrf_placeholder
+from core.templatetags.pagecache import csrf_placeholder, fragment_key
 from rollout.models import Activity, ActivityStatus, Attitude, Department, PhaseKind
 from rollout.selectors.stakeholders import CELL_LIMIT, LIST_LIMIT
 from rollout.services import stakeholder_set_attitude
@@ -339,3 +342,33 @@ def test_a_role_taken_away_applies_at_once(cast):
     assert client.get(url).status_code == 200  # now from the cache
     cast.manager.groups.clear()
     assert client.get(url).status_code == 404
+
+
+def test_signing_in_keeps_the_cached_pages_but_a_changed_name_does_not(cast):
+    """Signing in stores `last_login` (and a session), which no page shows."""
+    before = freshness.data_version()
+    last = cast.manager.last_login
+    Client().force_login(cast.manager)  # Django's user_logged_in stores last_login
+    cast.manager.refresh_from_db()
+    assert cast.manager.last_login != last
+    assert freshness.data_version() == before
+    cast.manager.full_name = "Mara Neu"
+    cast.manager.save(update_fields=["full_name"])
+    assert freshness.data_version() != before
+
+
+def test_a_new_release_never_serves_an_older_releases_html(settings):
+    settings.CHANGEHUB_RELEASE = "1.0.0"
+    old = fragment_key("plan-board", None, ["/x/"])
+    settings.CHANGEHUB_RELEASE = "1.0.1"
+    assert fragment_key("plan-board", None, ["/x/"]) != old
+
+
+def test_clear_page_cache_makes_every_fragment_stale_and_leaves_other_keys(cast):
+    cache.set("celery-something", "kept", None)
+    key = fragment_key("plan-board", None, ["/x/"])
+    out = io.StringIO()
+    call_command("clear_page_cache", stdout=out)
+    assert fragment_key("plan-board", None, ["/x/"]) != key
+    assert cache.get("celery-something") == "kept"
+    assert "rebuilt" in out.getvalue() or "neu erstellt" in out.getvalue()
