@@ -8,5 +8,5 @@ class RolloutConfig(AppConfig):
 
     def ready(self) -> None:
         # Its notification kinds and reminder rules, registered with the outbox.
-        from rollout import notices, reminders  # noqa: F401
+        from rollout import mytasks, notices, reminders  # noqa: F401
         from rollout.reminders import activities, workflows  # noqa: F401

@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap
 
+from core import mytasks
 from core.access import manager_or_leadership_required, manager_required, require_manager
 from core.health import health_report
 from core.http import private_no_store, uncompressed
@@ -161,7 +162,7 @@ def activity_set_status(request: HttpRequest, pk: int) -> HttpResponse:
         if request.htmx:
             # Keep the row as it is; the message goes to the messages region.
             response = HttpResponse(
-                f'<div id="messages" class="messages" hx-swap-oob="true" role="status">'
+                f'<div id="messages" class="messages" data-hx-swap-oob="true" role="status">'
                 f'<p class="message error">{escape(_("Unknown status."))}</p></div>',
                 status=400,
             )
@@ -190,11 +191,11 @@ def activity_set_status(request: HttpRequest, pk: int) -> HttpResponse:
 def me(request: HttpRequest) -> HttpResponse:
     """The start page of an employee: their directory entry and the activities they own."""
     person = getattr(request.user, "person", None)
-    activities = list(selectors.activities_owned_by(person=person)) if person else []
+    tasks = mytasks.tasks_for(person) if person else []
     return render(
         request,
         "rollout/me.html",
-        {"person": person, "activities": activities, "today": timezone.localdate()},
+        {"person": person, "tasks": tasks, "today": timezone.localdate()},
     )
 
 
