@@ -98,9 +98,12 @@ class Notification(models.Model):
         help_text=_("Why the notification was held back (quiet hours, digest, weekly limit)."),
     )
     send_now = models.BooleanField(
-        _("sent now by the manager"),
+        _("sent at once"),
         default=False,
-        help_text=_("Released by the manager: not held back for quiet hours, digest or limit."),
+        help_text=_(
+            "Not held back for quiet hours, digest or limit: the manager released it, or the "
+            "person just asked for it."
+        ),
     )
     digest = models.ForeignKey(
         "self",

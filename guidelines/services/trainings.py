@@ -541,6 +541,7 @@ def rsvp_link_renew(*, invitation: TrainingInvitation, now: datetime.datetime | 
         dedup_key=f"{KIND_INVITATION}:{invitation.pk}:renew{bucket}",
         about=invitation,
         context={"sequence": session.sequence, "reason": "renew"},
+        asked_for=True,  # the person waits for it: at once, also at night
     )
 
 

@@ -88,9 +88,12 @@ def notification_queue(
     about: models.Model | None = None,
     context: dict | None = None,
     due_at: datetime.datetime | None = None,
+    asked_for: bool = False,
 ) -> Notification:
     """Queue one notification in the caller's transaction; with a `dedup_key` already used,
-    return the existing row and queue nothing. Due now: handed to the worker after commit."""
+    return the existing row and queue nothing. Due now: handed to the worker after commit.
+    `asked_for`: the person is waiting for this very mail (a fresh link they just asked for),
+    so it goes out at once, whatever the hour, the digest or the weekly cap."""
     now = timezone.now()
     row = _row(
         kind=kind,
@@ -99,6 +102,7 @@ def notification_queue(
         ),
         now=now,
     )
+    row.send_now = asked_for
     with transaction.atomic():
         existing = Notification.objects.filter(dedup_key=dedup_key).first()
         if existing is not None:

@@ -102,7 +102,7 @@ class Pacing:
         if row.kind == DIGEST_KIND or policy.is_immediate(kind, row.kind):
             return Decision.SEND, None, None
         email = row.recipient_email.lower()
-        if row.send_now:  # released by the manager: only an unsubscription still counts
+        if row.send_now:  # released by the manager, or asked for: only an unsubscription counts
             optional = kind is not None and not kind.mandatory
             if optional and (email, row.kind) in self.unsubscribed:
                 return Decision.CANCEL, None, None

@@ -309,3 +309,24 @@ def test_a_row_put_in_the_digest_before_its_kind_was_transactional_goes_out_alon
     assert row.state == NotificationState.SENT and not row.via_digest and row.digest is None
     assert not Notification.objects.filter(kind="digest").exists()
     assert len(mail.outbox) == 1
+
+
+def test_a_fresh_training_link_the_person_asked_for_goes_out_at_night(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from guidelines.services import trainings as training_services
+
+    phase = factories.RolloutFactory().phases.get(kind=PhaseKind.MOVE)
+    person = factories.PersonFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        session = factories.training_session(phase=phase, people=[person])
+    mail.outbox.clear()
+    settings.NOTIFY_QUIET_HOURS = True
+    night = _at(2026, 11, 24, 23)
+    monkeypatch.setattr(timezone, "now", lambda: night)
+    invitation = session.invitations.get(person=person)
+    with django_capture_on_commit_callbacks(execute=True):
+        row = training_services.rsvp_link_renew(invitation=invitation, now=night)
+    row.refresh_from_db()
+    assert row.state == NotificationState.SENT and row.send_now
+    assert len(mail.outbox) == 1 and mail.outbox[0].attachments
