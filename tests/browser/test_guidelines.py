@@ -83,6 +83,8 @@ def test_manager_publishes_v2_and_an_employee_acknowledges_from_the_email(
     erika_page.get_by_label("Selbst antworten").check()
     erika_page.locator("#acknowledge-submit").click()
     expect(erika_page.locator("fieldset.question.has-error")).to_have_count(1)
+    # The page moves to the question answered wrongly: its first choice has the focus.
+    expect(erika_page.locator("fieldset.question.has-error input").first).to_be_focused()
     assert not Acknowledgment.objects.filter(person=erika).exists()
     erika_page.get_by_label("Nichts löschen, das Team informieren").check()
     erika_page.locator("#acknowledge-submit").click()
