@@ -109,15 +109,22 @@ def acknowledgment_request_for(*, person_id: int, version_id: int) -> Acknowledg
 
 
 def acknowledgment_page(*, request: AcknowledgmentRequest) -> AcknowledgmentPage:
-    """The page behind the link: 1 more query (the questions; none when acknowledged), and
-    the first time a process shows an update, 1 for the text it replaced."""
+    """The page behind the link: 1 more query (the questions; none when acknowledged), 1 for
+    an update (did the person acknowledge an earlier version?) and the first time a process
+    shows an update, 1 for the text it replaced."""
     version = request.version
     try:
         acknowledgment = request.acknowledgment
     except Acknowledgment.DoesNotExist:
         acknowledgment = None
     changes: list[SectionChange] = []
-    if version.supersedes_id is not None and acknowledgment is None:
+    if (
+        version.supersedes_id is not None
+        and acknowledgment is None
+        and _acknowledged_an_earlier_version(request)
+    ):
+        # Only someone who knows an earlier text is shown what changed; anyone else (a new
+        # joiner) reads the whole text.
         changes = [change for change in _cached_diff(version) if change.is_change]
     questions = list(version.questions.all()) if acknowledgment is None else []
     return AcknowledgmentPage(
@@ -126,6 +133,18 @@ def acknowledgment_page(*, request: AcknowledgmentRequest) -> AcknowledgmentPage
         acknowledgment=acknowledgment,
         changes=changes,
         questions=questions,
+    )
+
+
+def _acknowledged_an_earlier_version(request: AcknowledgmentRequest) -> bool:
+    """1 query."""
+    return (
+        Acknowledgment.objects.filter(
+            person_id=request.person_id,
+            version__guideline_id=request.version.guideline_id,
+        )
+        .exclude(version_id=request.version_id)
+        .exists()
     )
 
 

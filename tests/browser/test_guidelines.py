@@ -11,6 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from guidelines.models import Acknowledgment, AcknowledgmentMethod
+from guidelines.services.guidelines import acknowledgment_record
 from rollout.models import Role
 from tests import factories
 from tests.browser.helpers import browser_user, sign_in, watch_csp
@@ -36,6 +37,8 @@ def test_manager_publishes_v2_and_an_employee_acknowledges_from_the_email(
     )
     factories.PersonFactory(first_name="Paul", last_name="Papier", department=sales)
     v1 = factories.guideline_version("published")
+    # Erika acknowledged version 1, so version 2 shows her what changed.
+    acknowledgment_record(request=v1.requests.get(person=erika), method="link")
     v2 = factories.guideline_version("draft", guideline=v1.guideline, body=CHANGED)
     mail.outbox.clear()
 
@@ -85,14 +88,14 @@ def test_manager_publishes_v2_and_an_employee_acknowledges_from_the_email(
     expect(erika_page.locator("fieldset.question.has-error")).to_have_count(1)
     # The page moves to the question answered wrongly: its first choice has the focus.
     expect(erika_page.locator("fieldset.question.has-error input").first).to_be_focused()
-    assert not Acknowledgment.objects.filter(person=erika).exists()
+    assert not Acknowledgment.objects.filter(person=erika, version=v2).exists()
     erika_page.get_by_label("Nichts löschen, das Team informieren").check()
     erika_page.locator("#acknowledge-submit").click()
     expect(erika_page.locator("#ack-done")).to_be_visible()
     # A reload (or the old link again) records nothing twice.
     erika_page.reload()
     expect(erika_page.locator("#ack-done")).to_be_visible()
-    ack = Acknowledgment.objects.get(person=erika)
+    ack = Acknowledgment.objects.get(person=erika, version=v2)
     assert (ack.version_id, ack.method) == (v2.pk, AcknowledgmentMethod.LINK)
 
     # The compliance view counts her.

@@ -325,6 +325,9 @@ def test_a_superseded_versions_link_leads_to_the_current_version(cast):
 
 def test_a_reacknowledgment_shows_the_changed_sections_first(cast):
     v1 = factories.guideline_version("published")
+    services.acknowledgment_record(
+        request=v1.requests.get(person=cast.employee.person), method="link"
+    )
     v2 = factories.guideline_version(
         "published",
         guideline=v1.guideline,
@@ -336,6 +339,19 @@ def test_a_reacknowledgment_shows_the_changed_sections_first(cast):
     section = html[changed : html.index('id="text-heading"')]
     assert "Betriebsgeheimnisse" in section and "Rezepturen" in section
     assert "Wer darf was sagen" not in section  # unchanged sections are not repeated there
+
+
+def test_someone_who_never_acknowledged_an_earlier_text_reads_the_whole_text(cast):
+    """A new joiner (or anyone who skipped the old version) is not told what "changed"."""
+    v1 = factories.guideline_version("published")
+    v2 = factories.guideline_version(
+        "published",
+        guideline=v1.guideline,
+        body=factories.GUIDELINE_BODY.replace("Interna, Kundendaten", "Interna, Rezepturen"),
+    )
+    html = Client().get(_link(v2, cast.employee.person)).content.decode()
+    assert 'id="changed-sections"' not in html
+    assert "Rezepturen" in html and "Wer darf was sagen" in html
 
 
 def test_a_signed_in_employee_acknowledges_their_own_request(cast):
@@ -496,14 +512,20 @@ def test_the_acknowledgment_page_runs_a_fixed_number_of_queries(
     cast, django_assert_num_queries, size
 ):
     v1 = factories.guideline_version("published")
+    for person in (cast.head_a.person, cast.head_b.person):
+        services.acknowledgment_record(request=v1.requests.get(person=person), method="link")
     questions = [QUESTION] * size
     v2 = factories.guideline_version(
         "published", guideline=v1.guideline, body="# Neu\nText", questions=questions
     )
     client = Client()
-    with django_assert_num_queries(3):  # the first time: + the text it replaced, for the diff
+    # The request with everything, the questions, whether an earlier version was acknowledged,
+    # and the first time only: the text it replaced, for the diff.
+    with django_assert_num_queries(4):
         assert client.get(_link(v2, cast.head_a.person)).status_code == 200
-    with django_assert_num_queries(2):  # the request with everything, the questions
+    with django_assert_num_queries(3):
+        assert client.get(_link(v2, cast.head_b.person)).status_code == 200
+    with django_assert_num_queries(3):  # never acknowledged before: the whole text, no diff
         assert client.get(_link(v2, cast.employee.person)).status_code == 200
 
 
