@@ -46,7 +46,15 @@ run: demo-data
 	@echo ""
 	$(VENV)/bin/honcho -e /dev/null -f changehub/Procfile -d . start
 
-test: $(VENV)/.compiled
+VNU := node_modules/vnu-jar/build/dist/vnu.jar
+
+# The Nu HTML checker for the HTML test (needs npm; the test itself also needs Java).
+$(VNU): package.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --no-package-lock --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm is missing: the HTML checker test is skipped (apt-get install npm default-jre-headless)"; fi
+
+test: $(VENV)/.compiled $(VNU)
 	@mkdir -p var
 	$(PY) -m pytest $(PYTEST_ARGS)
 

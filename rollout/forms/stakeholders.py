@@ -121,11 +121,11 @@ class StakeholderAddForm(forms.Form):
         if suggest_url:  # htmx fills the datalist with matching people while typing
             self.fields["email"].widget.attrs.update(
                 {
-                    "hx-get": suggest_url,
-                    "hx-trigger": "input changed delay:300ms",
-                    "hx-target": "#person-options",
-                    "hx-swap": "innerHTML",
-                    "hx-sync": "this:replace",
+                    "data-hx-get": suggest_url,
+                    "data-hx-trigger": "input changed delay:300ms",
+                    "data-hx-target": "#person-options",
+                    "data-hx-swap": "innerHTML",
+                    "data-hx-sync": "this:replace",
                 }
             )
 

@@ -326,7 +326,7 @@ def test_create_with_htmx_returns_the_row(cast, django_capture_on_commit_callbac
     report = Report.objects.get()
     body = response.content.decode()
     assert f'id="report-{report.pk}"' in body
-    assert 'hx-trigger="every 2s"' in body  # still queued: the row polls
+    assert 'data-hx-trigger="every 2s"' in body  # still queued: the row polls
     assert report.requested_by == cast.leadership
 
 

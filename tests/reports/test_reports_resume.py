@@ -66,7 +66,7 @@ def test_requesting_a_report_with_the_broker_down_answers_and_the_beat_renders_i
             url, {"language": "en" if language == "de" else "de"}, HTTP_HX_REQUEST="true"
         )
     assert response.status_code == 302
-    assert htmx.status_code == 200 and 'hx-trigger="every 2s"' in htmx.content.decode()
+    assert htmx.status_code == 200 and 'data-hx-trigger="every 2s"' in htmx.content.decode()
     assert any("did not take" in r.getMessage() for r in caplog.records)
     reports = list(Report.objects.order_by("pk"))
     assert [r.status for r in reports] == [ReportStatus.QUEUED] * 2

@@ -530,9 +530,9 @@ def test_htmx_create_rerenders_the_list_and_resets_the_form(cast):
     assert response.status_code == 200
     assert '<div id="communication-list"' in response.text
     assert f'id="communication-{item.pk}"' in response.text
-    assert 'id="communication-form"' in response.text and 'hx-swap-oob="true"' in response.text
+    assert 'id="communication-form"' in response.text and 'data-hx-swap-oob="true"' in response.text
     assert "Intranet-Artikel</textarea>" not in response.text  # the fresh form is empty
-    assert 'id="messages" hx-swap-oob="innerHTML"' in response.text
+    assert 'id="messages" data-hx-swap-oob="innerHTML"' in response.text
     assert "<html" not in response.text
 
 
@@ -674,7 +674,7 @@ def test_delete_inline_and_full_page(cast):
     htmx = client.post(reverse("rollout:communication_delete", args=[first.pk]), **HTMX)
     assert htmx.status_code == 200
     assert "comm-item" not in htmx.text
-    assert 'id="messages" hx-swap-oob="innerHTML"' in htmx.text and "has been deleted" in htmx.text
+    assert 'id="messages" data-hx-swap-oob="innerHTML"' in htmx.text and "has been deleted" in htmx.text
     full = client.post(reverse("rollout:communication_delete", args=[second.pk]))
     assert full.status_code == 302
     assert not CommunicationItem.objects.exists()

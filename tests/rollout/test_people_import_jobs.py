@@ -93,7 +93,7 @@ def test_a_large_file_is_queued_not_read_in_the_request(cast, django_capture_on_
     page = client.get(response["Location"]).content.decode()
     assert "Warten auf den Hintergrunddienst" in page
     assert reverse("rollout:people_import_status", args=[queued.pk]) in page
-    assert 'hx-trigger="every 2s"' in page
+    assert 'data-hx-trigger="every 2s"' in page
 
 
 def test_the_worker_reads_a_large_file_with_progress(cast, monkeypatch):

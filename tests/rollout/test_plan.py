@@ -366,10 +366,10 @@ def test_create_with_htmx_returns_a_fresh_form_the_row_and_counters(plan):
     activity = Activity.objects.get(title="Neue Maßnahme")
     assert response.status_code == 200
     assert response.text.lstrip().startswith(f'<form id="create-form-{plan.phase.pk}"')
-    assert f'hx-swap-oob="beforeend:#phase-rows-{plan.phase.pk}"' in response.text
+    assert f'data-hx-swap-oob="beforeend:#phase-rows-{plan.phase.pk}"' in response.text
     assert f'id="activity-{activity.pk}"' in response.text
     counter = f'id="plan-counter-{plan.phase.pk}" class="phase-counter" aria-live="polite"'
-    assert f'{counter} hx-swap-oob="true"' in response.text
+    assert f'{counter} data-hx-swap-oob="true"' in response.text
     assert "autofocus" in response.text and 'value="Neue Maßnahme"' not in response.text
 
 
@@ -423,7 +423,7 @@ def test_edit_row_form_then_row_again(plan):
     )
     assert response.status_code == 200
     assert response.text.lstrip().startswith(f'<tr id="activity-{first.pk}" class="activity')
-    assert 'hx-swap-oob="true"' in response.text
+    assert 'data-hx-swap-oob="true"' in response.text
     first.refresh_from_db()
     assert (first.title, first.kind, first.owner, str(first.due_date)) == (
         "Kick-off mit dem Vorstand",
@@ -525,7 +525,7 @@ def test_move_with_htmx_returns_both_rows_in_the_new_order(plan):
     assert text.index(f'<tr id="activity-{second.pk}"') < text.index(
         f'<tr id="activity-{plan.first.pk}" class'
     )
-    assert f'<tr id="activity-{plan.first.pk}" hx-swap-oob="delete">' in text
+    assert f'<tr id="activity-{plan.first.pk}" data-hx-swap-oob="delete">' in text
     assert list(plan.phase.activities.order_by("position", "pk")) == [second, plan.first]
 
 

@@ -276,13 +276,13 @@ def test_htmx_attitude_change_from_the_map_moves_the_chip_out_of_band(cast, scep
     text = response.text
     assert "<html" not in text
     assert text.lstrip().startswith('<article id="stakeholder-card"')
-    assert 'id="stakeholder-grid"' in text and 'hx-swap-oob="true"' in text
+    assert 'id="stakeholder-grid"' in text and 'data-hx-swap-oob="true"' in text
     cell = text.split('id="cell-4-4"')[1].split("</td>")[0]
     assert f'id="chip-{sceptic.pk}"' in cell
     old_cell = text.split('id="cell-4-2"')[1].split("</td>")[0]
     assert f'id="chip-{sceptic.pk}"' not in old_cell
     assert 'id="stakeholder-flags"' in text and 'id="stakeholder-champions"' in text
-    assert 'id="messages" hx-swap-oob="innerHTML"' in text
+    assert 'id="messages" data-hx-swap-oob="innerHTML"' in text
 
 
 def test_htmx_change_keeps_the_filters_of_the_map_page(cast, sceptic):
@@ -350,7 +350,7 @@ def test_htmx_card_is_a_fragment_for_the_side_panel(cast, sceptic):
     assert response.status_code == 200
     assert "<html" not in response.text
     assert '<h2 id="card-heading" tabindex="-1" autofocus>' in response.text
-    assert 'hx-target="#stakeholder-card"' in response.text
+    assert 'data-hx-target="#stakeholder-card"' in response.text
     assert 'action="/stakeholders/' in response.text  # real forms behind the htmx
 
 
@@ -569,7 +569,7 @@ def test_add_page_has_a_datalist_not_a_select_of_everyone(cast):
     )
     assert 'list="person-options"' in text
     assert '<datalist id="person-options"></datalist>' in text
-    assert 'hx-get="/rollouts/' in text
+    assert 'data-hx-get="/rollouts/' in text
 
 
 def test_suggestions_match_name_or_email_and_skip_people_on_the_rollout(cast, sceptic):

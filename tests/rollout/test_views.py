@@ -215,7 +215,7 @@ def test_htmx_completion_returns_the_row_and_updated_counters(cast):
     assert response.status_code == 200
     assert f'id="activity-{activity.pk}"' in response.text
     assert f'id="phase-counter-{phase.pk}"' in response.text
-    assert 'hx-swap-oob="true"' in response.text
+    assert 'data-hx-swap-oob="true"' in response.text
     assert "<html" not in response.text
 
 

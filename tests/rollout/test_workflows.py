@@ -417,7 +417,7 @@ def test_inline_confirm_returns_the_card_and_the_message(cast, proposed):
     assert response.status_code == 200
     assert f'id="workflow-card-{proposed.pk}"' in response.text
     assert 'data-state="confirmed"' in response.text
-    assert 'hx-swap-oob="innerHTML"' in response.text
+    assert 'data-hx-swap-oob="innerHTML"' in response.text
 
 
 def test_inline_change_request_without_comment_is_explained_in_place(cast, proposed):
