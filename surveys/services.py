@@ -16,7 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.signing import LinkInvalid, LinkPurpose, link_read, link_token
-from notifications.services import QueuedNotification, notification_queue_many
+from notifications.models import FanOut
+from notifications.services import QueuedNotification
+from notifications.services.fanout import FanOutSource, Slice, fanout_start, register_source
 from rollout.models import Activity, Department, Person, PhaseStatus, Rollout, User
 from rollout.services import activity_create
 from surveys.models import (
@@ -150,8 +152,9 @@ def wave_start(
     closes_on: datetime.date | None = None,
 ) -> SurveyWave:
     """Open the next wave of `survey`: one invitation per person in the audience and one
-    email each with a personal link, queued in the outbox in this transaction (the worker
-    sends them after the commit). Only one wave of a survey is open at a time."""
+    email each with a personal link (a fan-out job, written in this transaction, that the
+    worker turns into outbox rows after the commit). Only one wave of a survey is open at a
+    time."""
     opens_on = opens_on or timezone.localdate()
     closes_on = closes_on or opens_on + datetime.timedelta(days=survey.open_days - 1)
     if closes_on < opens_on:
@@ -164,29 +167,79 @@ def wave_start(
         wave = SurveyWave(survey=locked, number=number, opens_on=opens_on, closes_on=closes_on)
         wave.full_clean()
         wave.save()
-        people = list(people_in_audience(survey=locked))
         SurveyInvitation.objects.bulk_create(
-            [SurveyInvitation(wave=wave, person=person) for person in people],
+            [
+                SurveyInvitation(wave=wave, person_id=person_id)
+                for person_id in people_in_audience(survey=locked).values_list("pk", flat=True)
+            ],
             batch_size=QUEUE_CHUNK,
         )
-        by_person = {person.pk: person for person in people}
-        invitations = list(
-            SurveyInvitation.objects.filter(wave=wave).values_list("pk", "person_id").order_by("pk")
+        # The emails are a fan-out job written in this transaction: the worker writes the
+        # outbox rows after the commit, and the beat resumes the job if the worker or the
+        # broker lost it (as when a guideline is published).
+        fanout_start(
+            key=fanout_key(wave_id=wave.pk),
+            source=FANOUT_SOURCE,
+            about=wave,
+            label=f"{locked.title} #{wave.number}",
         )
-        for start in range(0, len(invitations), QUEUE_CHUNK):
-            notification_queue_many(
-                kind=SURVEY_INVITATION,
-                items=[
-                    QueuedNotification(
-                        to=by_person[person_id],
-                        dedup_key=f"{SURVEY_INVITATION}:i{invitation_id}",
-                        about=wave,
-                        context={"invitation_id": invitation_id},
-                    )
-                    for invitation_id, person_id in invitations[start : start + QUEUE_CHUNK]
-                ],
-            )
     return wave
+
+
+FANOUT_SOURCE = "survey_invitations"
+
+
+def fanout_key(*, wave_id: int) -> str:
+    return f"{SURVEY_INVITATION}:w{wave_id}"
+
+
+def invitation_dedup_key(*, invitation_id: int) -> str:
+    return f"{SURVEY_INVITATION}:i{invitation_id}"
+
+
+def _unanswered(wave_id: int):
+    return SurveyInvitation.objects.filter(wave_id=wave_id, answered_on__isnull=True)
+
+
+def _fanout_total(job: FanOut) -> int:
+    return _unanswered(job.object_id).count()
+
+
+def _fanout_batch(job: FanOut, cursor: int, limit: int) -> Slice:
+    """The next `limit` unanswered invitations after `cursor`, as outbox items (a closed
+    wave invites nobody)."""
+    wave = SurveyWave.objects.filter(pk=job.object_id, status=WaveStatus.OPEN).first()
+    if wave is None:
+        return Slice(items=[], cursor=cursor, seen=0)
+    batch = list(
+        _unanswered(wave.pk)
+        .filter(pk__gt=cursor)
+        .select_related("person__user")
+        .order_by("pk")[:limit]
+    )
+    if not batch:
+        return Slice(items=[], cursor=cursor, seen=0)
+    return Slice(
+        items=[
+            QueuedNotification(
+                to=invitation.person,
+                dedup_key=invitation_dedup_key(invitation_id=invitation.pk),
+                about=wave,
+                context={"invitation_id": invitation.pk},
+            )
+            for invitation in batch
+            if invitation.person.is_active
+        ],
+        cursor=batch[-1].pk,
+        seen=len(batch),
+    )
+
+
+register_source(
+    FanOutSource(
+        key=FANOUT_SOURCE, kind=SURVEY_INVITATION, total=_fanout_total, batch=_fanout_batch
+    )
+)
 
 
 def wave_close(*, wave: SurveyWave) -> bool:

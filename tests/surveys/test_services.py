@@ -269,3 +269,18 @@ def test_one_reminder_to_those_who_have_not_answered_and_never_to_anyone_else(ca
     later = timezone.now() + datetime.timedelta(days=7)
     reminders_scan(now=later)
     assert Notification.objects.filter(kind="reminder_survey").count() == len(reminded)
+
+
+def test_the_invitations_are_a_fan_out_job_that_the_beat_finishes_if_the_worker_lost_it(cast):
+    from notifications.models import FanOut
+    from notifications.services.fanout import fanouts_resume
+
+    survey = _survey(cast)
+    wave = services.wave_start(survey=survey, by=cast.manager)  # no commit: no worker ran
+    job = FanOut.objects.get(key=services.fanout_key(wave_id=wave.pk))
+    assert job.total == wave.invitations.count() == 5
+    assert not Notification.objects.filter(kind=SURVEY_INVITATION).exists()
+    fanouts_resume()
+    assert Notification.objects.filter(kind=SURVEY_INVITATION).count() == 5
+    fanouts_resume()  # twice: nothing twice
+    assert Notification.objects.filter(kind=SURVEY_INVITATION).count() == 5
