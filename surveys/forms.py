@@ -37,6 +37,8 @@ class SurveyForm(forms.ModelForm):
             "is_active",
         )
         widgets = {"audience_departments": forms.CheckboxSelectMultiple}
+        labels = {"audience_all": _("Ask everyone")}
+        help_texts = {"audience_all": _("Otherwise only the departments ticked below.")}
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
