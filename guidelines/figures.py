@@ -3,6 +3,7 @@ the acknowledged share of the guidelines in force and the training coverage."""
 
 from django.db.models import Value
 
+from guidelines.models import AGREED_STATUSES, GuidelineVersion
 from guidelines.selectors.guidelines import (
     acknowledged_by_department,
     acknowledged_counts,
@@ -15,9 +16,21 @@ from guidelines.selectors.trainings import (
 )
 from rollout.figures import (
     GUIDELINE_ACKNOWLEDGED,
+    GUIDELINE_APPROVED,
     TRAINING_COVERAGE,
     FigureSource,
     figure_register,
+)
+
+
+def _approved(rollout_id: int | None) -> tuple[int, int]:
+    agreed = GuidelineVersion.objects.filter(status__in=AGREED_STATUSES).exists()
+    return (1 if agreed else 0, 1)
+
+
+figure_register(
+    GUIDELINE_APPROVED,
+    FigureSource(total=_approved, by_department=lambda rollout_id, ids: {}),
 )
 
 figure_register(

@@ -14,6 +14,8 @@ Counts = tuple[int, int]  # (part, whole), e.g. (acknowledged, asked)
 
 GUIDELINE_ACKNOWLEDGED = "guideline_acknowledged"
 TRAINING_COVERAGE = "training_coverage"
+# (1, 1) once a guideline version is agreed with the works council, else (0, 1).
+GUIDELINE_APPROVED = "guideline_approved"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from rollout.models import ActivityKind, PhaseKind
+from rollout.models import ActivityKind, CriterionKind, PhaseKind
 
 
 @dataclass(frozen=True)
@@ -17,8 +17,11 @@ class TemplateActivity:
     title: str | Promise
     kind: ActivityKind
     description: str | Promise = ""
-    # A manual gate criterion this activity stands for, if any.
+    # The gate criterion this activity stands for, if any: checked by hand, or computed
+    # from the data (then met at `threshold` %).
     criterion: str | Promise = ""
+    criterion_kind: CriterionKind = CriterionKind.MANUAL
+    threshold: int | None = None
 
 
 LEWIN_TEMPLATE: tuple[tuple[PhaseKind, tuple[TemplateActivity, ...]], ...] = (
@@ -71,6 +74,8 @@ LEWIN_TEMPLATE: tuple[tuple[PhaseKind, tuple[TemplateActivity, ...]], ...] = (
                 ActivityKind.GUIDELINE,
                 _("Rules of the game for employees, agreed in a works agreement."),
                 criterion=_("The works council has agreed to the guidelines"),
+                criterion_kind=CriterionKind.GUIDELINE_APPROVED,
+                threshold=100,
             ),
             TemplateActivity(
                 _("Trainings and coaching"),

@@ -366,6 +366,10 @@ class CriterionKind(models.TextChoices):
         _("Share of people who acknowledged the guideline in force"),
     )
     TRAINING_COVERAGE = "training_coverage", _("Share of people trained")
+    GUIDELINE_APPROVED = (
+        "guideline_approved",
+        _("The works council approved the guidelines (a version approved or in force)"),
+    )
     MANUAL = "manual", _("Checked by hand")
 
 

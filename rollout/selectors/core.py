@@ -10,7 +10,12 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from rollout.figures import GUIDELINE_ACKNOWLEDGED, TRAINING_COVERAGE, figure_total
+from rollout.figures import (
+    GUIDELINE_ACKNOWLEDGED,
+    GUIDELINE_APPROVED,
+    TRAINING_COVERAGE,
+    figure_total,
+)
 from rollout.models import (
     OPEN_ACTIVITY_STATUSES,
     Activity,
@@ -182,6 +187,13 @@ class RolloutSignals:
         are acknowledged (guidelines.selectors.guidelines): one aggregate query."""
         acknowledged, asked = figure_total(GUIDELINE_ACKNOWLEDGED, rollout_id=self.rollout_id)
         return Share(part=acknowledged, whole=asked)
+
+    @cached_property
+    def guideline_approved(self) -> Share:
+        """Whether a guideline version is agreed with the works council (approved, in force
+        or superseded): one query. Met by the approval itself, never by a tick."""
+        approved, counted = figure_total(GUIDELINE_APPROVED, rollout_id=self.rollout_id)
+        return Share(part=approved, whole=counted or 1)
 
     @cached_property
     def training_coverage(self) -> Share:

@@ -149,9 +149,13 @@ def _template_activities_create(*, phase: Phase, activities: Sequence[TemplateAc
             due_date=due,
             position=index,
         )
-    for criterion in (item.criterion for item in activities if item.criterion):
+    for item in (item for item in activities if item.criterion):
         GateCriterion.objects.create(
-            phase=phase, kind=CriterionKind.MANUAL, label=str(criterion), position=1
+            phase=phase,
+            kind=item.criterion_kind,
+            label=str(item.criterion),
+            threshold=item.threshold,
+            position=1,
         )
 
 
