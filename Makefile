@@ -80,9 +80,13 @@ bench: $(VENV)/.compiled
 
 messages: $(VENV)/.installed
 	$(PY) manage.py makemessages --locale de --locale en --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*'
-	msgen changehub/locale/en/LC_MESSAGES/django.po -o changehub/locale/en/LC_MESSAGES/django.po --no-wrap
-	@# English is the msgids themselves: a guess of makemessages ("fuzzy") is never right there.
-	msgattrib --clear-fuzzy --clear-previous --no-wrap changehub/locale/en/LC_MESSAGES/django.po -o changehub/locale/en/LC_MESSAGES/django.po
+	@# English is the msgids themselves: every msgstr is made afresh from its msgid (a guess of
+	@# makemessages, "fuzzy", is never right there).
+	msgattrib --clear-fuzzy --clear-previous --no-wrap changehub/locale/en/LC_MESSAGES/django.po \
+	  | msgfilter --keep-header --no-wrap sed -e d \
+	  | msgen --no-wrap - -o changehub/locale/en/LC_MESSAGES/django.po
+	@# The one English text that is not its msgid: Django's empty select choice (core/forms.py).
+	sed -i '/^msgid "- Select an option -"$$/{n;s/^msgstr .*/msgstr "– please choose –"/}' changehub/locale/en/LC_MESSAGES/django.po
 
 clean:
 	rm -rf var/celery var/test-*.sqlite3
