@@ -1,8 +1,8 @@
 """Demo content for `manage.py seed_demo`, so every page shows something real on first start:
 the communication plan (sent and planned items, one with a social homework), success stories
-with key figures, two goals with weekly values, the recorded gate decision of the completed
-unfreeze phase, the invitations of the past workshop as sent mail, and one finished progress
-report. Idempotent: each part looks for what it made before and leaves it alone."""
+with key figures, two goals with a year of weekly values, the recorded gate decision of the
+completed unfreeze phase, the invitations of the past workshop as sent mail, and one finished
+progress report. Idempotent: each part looks for what it made before and leaves it alone."""
 
 import datetime
 from decimal import Decimal
@@ -98,8 +98,8 @@ GOALS = (
         "LinkedIn-Follower",
         Decimal(980),
         Decimal(2500),
-        16,
-        Decimal(35),
+        52,
+        Decimal(22),
     ),
     (
         "Mehr qualifizierte Bewerbungen",
@@ -107,8 +107,8 @@ GOALS = (
         "Bewerbungen über Social Media",
         Decimal(2),
         Decimal(40),
-        16,
-        Decimal("0.9"),
+        52,
+        Decimal("0.35"),
     ),
 )
 

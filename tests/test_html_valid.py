@@ -67,7 +67,8 @@ def test_the_nu_html_checker_finds_no_error(tmp_path, media):
         manager.force_login(User.objects.get(email=MANAGER_EMAIL))
         manager.cookies["django_language"] = language
         found = _pages(manager, paths, tmp_path, f"manager-{language}")
-        names.update({str(file): f"{language} {path}" for file, path in zip(found, paths, strict=True)})
+        for file, path in zip(found, paths, strict=True):
+            names[str(file)] = f"{language} {path}"
         files += found
     head = Client(headers={"accept-language": "de"})
     head.force_login(User.objects.get(email=HEAD_EMAIL))
