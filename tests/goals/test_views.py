@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -260,3 +261,13 @@ def test_goal_list_and_leadership_page_cost_the_same_queries_at_two_sizes(cast, 
     _grow(cast.rollout, goals=8, weeks=52)
     large = [_queries(client, url) for url in urls]
     assert small == large
+
+
+def test_the_chart_keeps_plain_coordinates_on_a_german_page(cast):
+    """A German page writes decimals with a comma; an SVG coordinate must not (the labels and
+    the trend line landed in the corner of the chart in the German PDF)."""
+    goal = make_goal(cast.rollout, weeks=12, per_week=7)
+    html = cast.client("manager").get(reverse("goals:detail", args=[goal.pk])).text
+    svg = html[html.index('<svg class="goal-chart"') : html.index("</svg>")]
+    assert re.search(r'(?:x|y|x1|y1|x2|y2|cx|cy)="-?\d+\.\d', svg)  # decimals are there
+    assert not re.search(r'(?:x|y|x1|y1|x2|y2|cx|cy)="-?\d+,\d', svg), svg[:400]
