@@ -5,7 +5,9 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import F, Prefetch, QuerySet
+from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from goals.forecast import GoalStatus, Point, Verdict, goal_status, worst
 from goals.models import Goal, GoalStory, GoalValue
@@ -95,12 +97,14 @@ def rollout_verdict(
     else:
         counts = {v: sum(1 for r in rows if r.status.verdict == v) for v in Verdict}
         if verdict == Verdict.ON_TRACK:
-            reason = _("All %(count)s goals are on track.") % {"count": len(rows)}
+            reason = ngettext(
+                "The goal is on track.", "All %(count)s goals are on track.", len(rows)
+            ) % {"count": len(rows)}
         else:
-            reason = _("%(off)s of %(count)s goals are off track and %(risk)s at risk.") % {
+            reason = _("Goals: %(off)s off track, %(risk)s at risk, %(on)s on track.") % {
                 "off": counts[Verdict.OFF_TRACK],
                 "risk": counts[Verdict.AT_RISK],
-                "count": len(rows),
+                "on": counts[Verdict.ON_TRACK],
             }
     if overdue_phase is not None:
         if verdict == Verdict.ON_TRACK:
@@ -112,7 +116,7 @@ def rollout_verdict(
             + _("The phase “%(phase)s” was planned to end on %(date)s and its gate is still open.")
             % {
                 "phase": overdue_phase.get_kind_display(),
-                "date": overdue_phase.end_date.strftime("%d.%m.%Y"),
+                "date": formats.date_format(overdue_phase.end_date, "SHORT_DATE_FORMAT"),
             }
         )
     return RolloutVerdict(verdict=verdict, reason=reason)

@@ -38,7 +38,7 @@ def test_the_first_page_holds_the_verdict_and_each_goals_progress(cast):
     pages = _pages(cast.rollout, "en")
     first = pages[0]
     assert "Verdict: Off track" in first
-    assert "1 of 2 goals are off track and 0 at risk." in first
+    assert "Goals: 1 off track, 0 at risk, 1 on track." in first
     for goal, progress in ((fast, 76), (slow, 4)):
         assert goal.key_figure in first
         assert f"{progress} %" in first
