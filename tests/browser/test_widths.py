@@ -4,12 +4,17 @@ closes instead of filling the first screen."""
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Q
+from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from devtools.demo import HEAD_EMAIL, MANAGER_EMAIL
-from guidelines.models import AcknowledgmentRequest, VersionStatus
+from guidelines.models import AcknowledgmentRequest, TrainingInvitation, VersionStatus
 from guidelines.services.guidelines import ack_token
-from rollout.models import User
+from guidelines.services.trainings import feedback_token, rsvp_token
+from notifications.emails import unsubscribe_token
+from rollout.models import ContentWorkflow, Person, User, WorkflowRevision
+from rollout.services.workflows import supply_link_path
 from tests.browser.helpers import PASSWORD, sign_in
 from tests.browser.test_csp_everywhere import _manager_pages
 
@@ -61,13 +66,32 @@ def demo(db):
         user.save(update_fields=["password"])
 
 
-def _ack_link() -> str:
+def _emailed_links() -> list[str]:
+    """The pages people reach from a mail without signing in: acknowledgment, RSVP, training
+    feedback, content supply, unsubscribe."""
     request = (
         AcknowledgmentRequest.objects.filter(version__status=VersionStatus.PUBLISHED)
         .order_by("pk")
         .first()
     )
-    return f"/g/{ack_token(person_id=request.person_id, version_id=request.version_id)}/"
+    invitation = TrainingInvitation.objects.order_by("pk").first()
+    attended = TrainingInvitation.objects.filter(attended=True).order_by("pk").first()
+    supplier = WorkflowRevision.suppliers.through.objects.order_by("pk").first()
+    workflow = ContentWorkflow.objects.get(
+        Q(latest_revision_id=supplier.workflowrevision_id)
+        | Q(confirmed_revision_id=supplier.workflowrevision_id)
+    )
+    person = Person.objects.get(pk=supplier.person_id)
+    return [
+        f"/g/{ack_token(person_id=request.person_id, version_id=request.version_id)}/",
+        reverse("guidelines:training_rsvp", args=[rsvp_token(invitation)]),
+        reverse("guidelines:training_feedback", args=[feedback_token(attended)]),
+        supply_link_path(workflow=workflow, person=person),
+        reverse(
+            "notifications:unsubscribe",
+            args=[unsubscribe_token(request.person.email, "guideline_ack_request")],
+        ),
+    ]
 
 
 @pytest.mark.parametrize("screen", sorted(WIDTHS))
@@ -85,8 +109,8 @@ def test_no_page_scrolls_sideways(page: Page, live_server, demo, screen):
         if screen == "laptop" and (cards := _cards_that_scroll(page)):
             wrong.append(f"{path}: content leaves its card: {', '.join(cards)}")
 
-    link = _ack_link()
-    check(link)
+    for link in _emailed_links():
+        check(link)
     check("/accounts/login/")
     sign_in(page, live_server, MANAGER_EMAIL)
     for path in _manager_pages():
