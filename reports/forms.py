@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core import forms as number_fields
 from reports.models import ReportSchedule
 from rollout.models import Language, Role, User
 
@@ -17,11 +18,8 @@ class ReportScheduleForm(forms.ModelForm):
     class Meta:
         model = ReportSchedule
         fields = ("frequency", "day_of_month", "weekday", "languages", "recipients")
-        widgets = {
-            "frequency": forms.RadioSelect,
-            "recipients": forms.CheckboxSelectMultiple,
-            "day_of_month": forms.NumberInput(attrs={"min": 1, "max": 28, "inputmode": "numeric"}),
-        }
+        widgets = {"frequency": forms.RadioSelect, "recipients": forms.CheckboxSelectMultiple}
+        field_classes = {"day_of_month": number_fields.IntegerField}
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

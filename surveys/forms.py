@@ -4,6 +4,7 @@ and the answer form behind the personal link."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core import forms as number_fields
 from core.widgets import DateInput
 from rollout.models import Department
 from surveys.models import (
@@ -37,6 +38,11 @@ class SurveyForm(forms.ModelForm):
             "is_active",
         )
         widgets = {"audience_departments": forms.CheckboxSelectMultiple}
+        # German number input ("1.250") like every typed number of the product.
+        field_classes = {
+            "open_days": number_fields.IntegerField,
+            "repeat_weeks": number_fields.IntegerField,
+        }
         labels = {"audience_all": _("Ask everyone")}
         help_texts = {"audience_all": _("Otherwise only the departments ticked below.")}
 
