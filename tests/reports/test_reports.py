@@ -68,7 +68,8 @@ def test_empty_rollout_renders_every_section(cast):
     assert "No department with five or more people yet." in text
     reader = PdfReader(io.BytesIO(rendered.content))
     assert reader.metadata.title == f"Progress report: {cast.rollout.name}"
-    assert len(reader.pages) >= 12  # cover, contents, one page per section
+    # Cover, goals, then the sections run on: the page count follows the content.
+    assert 4 <= len(reader.pages) <= 8
     # Our own stylesheet was fetched, nothing else.
     assert rendered.fetcher.asked == [f"{services.STATIC_PREFIX}css/report_pdf.css"]
     assert rendered.fetcher.refused == []
@@ -405,7 +406,7 @@ def test_bench_report_measures_the_render(cast):
     from devtools.management.commands.bench_report import _measure
 
     measured = _measure(cast.rollout)
-    assert measured["pages"] >= 12
+    assert measured["pages"] >= 4
     assert 0 < measured["html_seconds"] < measured["total_seconds"]
     assert measured["weasyprint_seconds"] > 0
     assert measured["peak_mib"] > 50
