@@ -190,8 +190,26 @@ class DeliveryForm(forms.Form):
     )
     submission_key = forms.UUIDField(widget=forms.HiddenInput)
 
+    def __init__(self, *args, suppliers=None, **kwargs) -> None:
+        """`suppliers` (the manager's form): whom the request is for; the supplier then sees
+        it on their page and is reminded when it is late."""
+        super().__init__(*args, **kwargs)
+        self.suppliers = {person.pk: person for person in suppliers or ()}
+        if suppliers is not None:
+            self.fields["supplier"] = forms.TypedChoiceField(
+                label=_("Supplier"),
+                required=False,
+                coerce=int,
+                empty_value=None,
+                choices=[("", "\N{EN DASH}")]
+                + [(person.pk, person.full_name) for person in suppliers],
+                help_text=_("Who is asked for it; they see it on their supply page."),
+            )
+
     def clean(self) -> dict:
         data = super().clean()
+        if "supplier" in self.fields:
+            data["supplier"] = self.suppliers.get(data.get("supplier"))
         requested, delivered = data.get("requested_at"), data.get("delivered_at")
         now = timezone.now() + datetime.timedelta(minutes=5)
         if requested and requested > now:

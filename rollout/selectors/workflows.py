@@ -3,9 +3,10 @@ department" page, and the service-level figures (on-time rate, median delay, ope
 deliveries, the weekly trend). Each with a fixed number of queries whatever the data size.
 
 A delivery counts once it is decided: delivered (on time when delivered by its due time), or
-still open after its due time (late). Open deliveries not yet due are not counted. The delay of
-a delivered one is how much later than due it arrived (0 when on time); an open late one is not
-part of the median, which describes what did arrive.
+still open after its due time (late). Open deliveries not yet due are not counted. The median
+delay is taken over the late deliveries that arrived only (how much later than due each came):
+on-time ones would pull it to zero and hide how late the late ones are; an open late one is
+not part of it either (it is counted under "open and late").
 """
 
 import datetime
@@ -46,14 +47,19 @@ class SlaFigures:
     counted: int = 0  # delivered, or open and past due
     open_late: int = 0
     open: int = 0
-    delays: list[float] = field(default_factory=list)  # hours late, per delivered one
+    delays: list[float] = field(default_factory=list)  # hours late, per late delivered one
 
     @property
     def on_time_percent(self) -> int | None:
         return 100 * self.on_time // self.counted if self.counted else None
 
     @property
+    def late_delivered(self) -> int:
+        return len(self.delays)
+
+    @property
     def median_delay_hours(self) -> float | None:
+        """The median of how late the late deliveries arrived; None without any."""
         return round(statistics.median(self.delays), 1) if self.delays else None
 
     def add(self, requested_at, due_at, delivered_at, now: datetime.datetime) -> None:
@@ -67,7 +73,8 @@ class SlaFigures:
         late = (delivered_at - due_at).total_seconds() / 3600
         if late <= 0:
             self.on_time += 1
-        self.delays.append(max(late, 0.0))
+        else:
+            self.delays.append(late)
 
 
 def _delivery_rows(queryset: QuerySet[ContentDelivery], *extra: str) -> Iterable[tuple]:
@@ -509,3 +516,36 @@ def content_on_time_share(*, now: datetime.datetime | None = None) -> tuple[int,
         )
     )
     return counts["on_time"], counts["counted"]
+
+
+# --- A supplier's page -----------------------------------------------------------------------
+
+
+def supplier_open_requests(*, person: Person, limit: int = DELIVERY_LIST_LIMIT) -> list:
+    """The open requests asked of a supplier under every workflow they still supply (those of
+    the revision in force, else of the latest, whose supply link works), the earliest due
+    first: one query."""
+    from django.db.models.functions import Coalesce
+
+    supplies = WorkflowRevision.suppliers.through.objects.filter(
+        person_id=person.pk,
+        workflowrevision_id=Coalesce(
+            OuterRef("workflow__confirmed_revision_id"), OuterRef("workflow__latest_revision_id")
+        ),
+    )
+    return list(
+        ContentDelivery.objects.filter(supplier=person, delivered_at__isnull=True)
+        .filter(Exists(supplies))
+        .select_related("workflow", "workflow__department")
+        .order_by("due_at", "pk")[:limit]
+    )
+
+
+def workflow_suppliers(*, workflow: ContentWorkflow) -> list[Person]:
+    """The suppliers of the revision in force, else of the latest (one query)."""
+    revision_id = workflow.confirmed_revision_id or workflow.latest_revision_id
+    return list(
+        Person.objects.filter(supplied_workflow_revisions=revision_id).order_by(
+            "last_name", "first_name", "pk"
+        )
+    )

@@ -482,6 +482,46 @@ def delivery_mark_delivered(
     return bool(updated)
 
 
+def delivery_log_by_supplier(
+    *,
+    workflow: ContentWorkflow,
+    supplier: Person,
+    description: str,
+    requested_at: datetime.datetime,
+    delivered_at: datetime.datetime | None = None,
+    submission_key: uuid.UUID | None = None,
+) -> tuple[ContentDelivery, bool]:
+    """A supplier logs content from their page. When it is one of their open requests under
+    this workflow (the same name), that request is closed instead of a second row written:
+    (delivery, created)."""
+    if submission_key is not None:
+        existing = ContentDelivery.objects.filter(submission_key=submission_key).first()
+        if existing is not None:
+            return existing, False
+    request = (
+        ContentDelivery.objects.filter(
+            workflow=workflow,
+            supplier=supplier,
+            delivered_at__isnull=True,
+            description__iexact=description.strip(),
+        )
+        .order_by("due_at", "pk")
+        .first()
+    )
+    if request is not None:
+        arrived = delivered_at or timezone.now()
+        delivery_mark_delivered(delivery=request, delivered_at=arrived, by=None)
+        return request, False
+    return delivery_log(
+        workflow=workflow,
+        description=description,
+        requested_at=requested_at,
+        delivered_at=delivered_at,
+        supplier=supplier,
+        submission_key=submission_key,
+    )
+
+
 # --- One-time sign-in links ------------------------------------------------------------------
 
 

@@ -232,7 +232,10 @@ def _render_detail(
         "changes_form": forms.get("changes_form")
         or ChangesForm(initial={"revision": pending.pk if waiting else None}, auto_id="changes-%s"),
         "delivery_form": forms.get("delivery_form")
-        or DeliveryForm(initial={"submission_key": services.new_submission_key()}),
+        or DeliveryForm(
+            initial={"submission_key": services.new_submission_key()},
+            suppliers=page.suppliers if is_manager else None,
+        ),
         "supply_links": _supply_links(request, page) if is_manager else [],
     }
     return render(request, DETAIL_TEMPLATE, context, status=status)
@@ -348,7 +351,7 @@ def workflow_request_changes(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def delivery_create(request: HttpRequest, pk: int) -> HttpResponse:
     workflow = _workflow_for_manager_action(request, pk)
-    form = DeliveryForm(request.POST)
+    form = DeliveryForm(request.POST, suppliers=selectors.workflow_suppliers(workflow=workflow))
     if not form.is_valid():
         return _render_detail(request, workflow, status=400, delivery_form=form)
     data = form.cleaned_data
@@ -359,6 +362,7 @@ def delivery_create(request: HttpRequest, pk: int) -> HttpResponse:
             requested_at=data["requested_at"],
             delivered_at=data["delivered_at"],
             by=request.user,
+            supplier=data.get("supplier"),
             submission_key=data["submission_key"],
         )
     except ValidationError as error:
@@ -390,8 +394,11 @@ def delivery_delivered(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def supply(request: HttpRequest, token: str) -> HttpResponse:
-    """A supplier logs a delivery from the signed link, without a password; a supplier who
-    was removed from the workflow is told that the link is no longer valid."""
+    """A supplier's page from the signed link, without a password: their open requests (under
+    every workflow they supply), each closed with one button, and a form for content nobody
+    asked for yet. A supplier who was removed from the workflow is told that the link is no
+    longer valid. Closing redirects back (a reload sends nothing again); closing twice, or
+    logging what is already open under the same name, writes no second row."""
     try:
         found = services.supply_from_link(token=token)
     except services.SupplyLinkRevoked:
@@ -399,6 +406,8 @@ def supply(request: HttpRequest, token: str) -> HttpResponse:
     if found is None:
         return render(request, "rollout/workflows/link_invalid.html", status=404)
     workflow, person = found
+    if request.method == "POST" and "close" in request.POST:
+        return _supply_close(request, person, request.POST["close"])
     form = DeliveryForm(
         request.POST or None, initial={"submission_key": services.new_submission_key()}
     )
@@ -406,24 +415,51 @@ def supply(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            done, _created = services.delivery_log(
+            done, _created = services.delivery_log_by_supplier(
                 workflow=workflow,
+                supplier=person,
                 description=data["description"],
                 requested_at=data["requested_at"],
                 delivered_at=data["delivered_at"],
-                supplier=person,
                 submission_key=data["submission_key"],
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             form = DeliveryForm(initial={"submission_key": services.new_submission_key()})
+    context = {
+        "workflow": workflow,
+        "person": person,
+        "form": form,
+        "done": done,
+        "open_requests": selectors.supplier_open_requests(person=person),
+    }
     return render(
-        request,
-        "rollout/workflows/supply.html",
-        {"workflow": workflow, "person": person, "form": form, "done": done},
-        status=400 if form.errors else 200,
+        request, "rollout/workflows/supply.html", context, status=400 if form.errors else 200
     )
+
+
+def _supply_close(request: HttpRequest, person, raw: str) -> HttpResponse:
+    """Close one of the person's own requests (another's is 404), then back to the page."""
+    delivery = get_object_or_404(
+        ContentDelivery.objects.select_related("workflow"),
+        pk=int(raw) if raw.isdigit() else 0,
+        supplier=person,
+    )
+    try:
+        changed = services.delivery_mark_delivered(delivery=delivery, by=None)
+    except ValidationError:  # requested in the future: it cannot have arrived yet
+        messages.error(request, _("Delivered cannot be before requested."))
+        return redirect(request.path)
+    if changed:
+        messages.success(
+            request, _("Thank you! “%(what)s” is marked as delivered.") % {"what": delivery}
+        )
+    else:
+        messages.info(
+            request, _("“%(what)s” was already marked as delivered.") % {"what": delivery}
+        )
+    return redirect(request.path)
 
 
 # --- The head's page -------------------------------------------------------------------------

@@ -1,0 +1,189 @@
+"""Issue 16, content workflows as heads and suppliers live them: the supplier's page with their
+open requests, late-delivery escalation to the late contact first, the revised proposal mail,
+the head told about a confirmation on their behalf, and the median delay of late items only.
+Mail goes through the real outbox (queued rows, sent by the task after the commit)."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from rollout.models import ContentDelivery
+from rollout.selectors import workflows as selectors
+from rollout.services import workflows as services
+from rollout.services.workflows import Terms
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+GERMAN = {"HTTP_ACCEPT_LANGUAGE": "de"}
+
+
+def _terms(**changes) -> Terms:
+    values = {
+        "content": "5–10 Fotos im Querformat",  # noqa: RUF001
+        "trigger": "Jede Messe",
+        "turnaround_hours": 24,
+        "channel": "email",
+        "channel_detail": "social@example.de",
+    }
+    values.update(changes)
+    return Terms(**values)
+
+
+@pytest.fixture
+def workflow(cast):
+    return factories.ContentWorkflowFactory(
+        department=cast.department_a, title="Eventfotos", by=cast.manager
+    )
+
+
+@pytest.fixture
+def lisa(cast, workflow):
+    person = factories.PersonFactory(
+        department=cast.department_a, first_name="Lisa", last_name="Lieferant"
+    )
+    services.workflow_edit(workflow=workflow, terms=_terms(suppliers=(person,)), by=cast.manager)
+    return person
+
+
+def _request(workflow, supplier, what, *, hours_ago=2, by=None):
+    return services.delivery_log(
+        workflow=workflow,
+        description=what,
+        requested_at=timezone.now() - datetime.timedelta(hours=hours_ago),
+        supplier=supplier,
+        by=by,
+    )[0]
+
+
+# --- 1. The supplier's page ------------------------------------------------------------------
+
+
+def test_a_supplier_closes_an_open_request_with_exactly_one_delivery_row(cast, workflow, lisa):
+    request = _request(workflow, lisa, "Fotos vom Sommerfest", by=cast.manager)
+    path = services.supply_link_path(workflow=workflow, person=lisa)
+    client = Client()
+    page = client.get(path, **GERMAN)
+    assert page.status_code == 200
+    assert "Fotos vom Sommerfest" in page.text
+    assert f'name="close" value="{request.pk}"' in page.text
+    assert "Geliefert" in page.text
+    response = client.post(path, {"close": request.pk}, **GERMAN)
+    assert response.status_code == 302 and response["Location"] == path
+    again = client.post(path, {"close": request.pk}, **GERMAN)  # double submit / reload
+    assert again.status_code == 302
+    assert ContentDelivery.objects.count() == 1
+    request.refresh_from_db()
+    assert request.delivered_at is not None
+    after = client.get(path, **GERMAN)
+    assert f'name="close" value="{request.pk}"' not in after.text
+    assert "Nichts ist offen" in after.text
+
+
+def test_logging_an_open_request_by_name_closes_it_instead_of_a_second_row(cast, workflow, lisa):
+    request = _request(workflow, lisa, "Fotos vom Sommerfest")
+    path = services.supply_link_path(workflow=workflow, person=lisa)
+    now = timezone.localtime()
+    data = {
+        "description": "fotos vom sommerfest",
+        "requested_at": (now - datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "submission_key": str(services.new_submission_key()),
+    }
+    assert Client().post(path, data, **GERMAN).status_code == 200
+    assert ContentDelivery.objects.count() == 1
+    request.refresh_from_db()
+    assert request.delivered_at is not None
+
+
+def test_a_supplier_cannot_close_someone_elses_request(cast, workflow, lisa):
+    other = factories.PersonFactory(department=cast.department_a)
+    theirs = _request(workflow, other, "Fremde Fotos")
+    path = services.supply_link_path(workflow=workflow, person=lisa)
+    assert Client().post(path, {"close": theirs.pk}).status_code == 404
+    assert Client().post(path, {"close": "abc"}).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.delivered_at is None
+
+
+def test_the_page_lists_open_requests_of_every_workflow_the_person_supplies(cast, workflow, lisa):
+    second = factories.ContentWorkflowFactory(
+        department=cast.department_a, title="Stellenanzeigen", by=cast.manager
+    )
+    services.workflow_edit(workflow=second, terms=_terms(suppliers=(lisa,)), by=cast.manager)
+    _request(workflow, lisa, "Fotos vom Sommerfest")
+    _request(second, lisa, "Anzeige Vertrieb")
+    done = _request(second, lisa, "Längst geliefert")
+    services.delivery_mark_delivered(delivery=done, by=None)
+    page = Client().get(services.supply_link_path(workflow=workflow, person=lisa), **GERMAN)
+    assert "Fotos vom Sommerfest" in page.text and "Anzeige Vertrieb" in page.text
+    assert "Längst geliefert" not in page.text
+
+
+def test_the_manager_asks_a_named_supplier(cast, workflow, lisa):
+    client = cast.client("manager")
+    detail = client.get(reverse("rollout:workflow_detail", args=[workflow.pk]), **GERMAN)
+    assert f'<option value="{lisa.pk}">' in detail.text
+    now = timezone.localtime()
+    response = client.post(
+        reverse("rollout:delivery_create", args=[workflow.pk]),
+        {
+            "description": "Fotos vom Messestand",
+            "requested_at": now.strftime("%Y-%m-%dT%H:%M"),
+            "supplier": lisa.pk,
+            "submission_key": str(services.new_submission_key()),
+        },
+        **GERMAN,
+    )
+    assert response.status_code == 302
+    assert ContentDelivery.objects.get().supplier == lisa
+    assert selectors.supplier_open_requests(person=lisa)[0].description == "Fotos vom Messestand"
+
+
+def _supply_queries(client, path) -> int:
+    assert client.get(path, **GERMAN).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path, **GERMAN).status_code == 200
+    return len(queries)
+
+
+def test_the_supply_page_has_a_fixed_number_of_queries(cast, workflow, lisa):
+    path = services.supply_link_path(workflow=workflow, person=lisa)
+    client = Client()
+    _request(workflow, lisa, "Eins")
+    small = _supply_queries(client, path)
+    for index in range(12):
+        other = factories.ContentWorkflowFactory(department=cast.department_b, by=cast.manager)
+        services.workflow_edit(workflow=other, terms=_terms(suppliers=(lisa,)), by=cast.manager)
+        _request(other, lisa, f"Anfrage {index}", hours_ago=30)
+    large = _supply_queries(client, path)
+    assert small == large
+    assert large <= 8
+
+
+# --- 5. The median delay ----------------------------------------------------------------------
+
+
+def test_the_median_delay_counts_late_items_only_and_the_page_says_so(cast, workflow):
+    now = timezone.now()
+    for after in (1, 2, 3, 30, 34):  # three on time, two late by 6 and 10 hours
+        requested = now - datetime.timedelta(hours=100)
+        services.delivery_log(
+            workflow=workflow,
+            description="x",
+            requested_at=requested,
+            delivered_at=requested + datetime.timedelta(hours=after),
+        )
+    figures = selectors.sla_figures(deliveries=workflow.deliveries.all())
+    assert figures.median_delay_hours == 8.0
+    assert figures.late_delivered == 2
+    client = cast.client("manager")
+    detail = client.get(reverse("rollout:workflow_detail", args=[workflow.pk]), **GERMAN)
+    assert "Verspätung verspäteter Lieferungen (Median)" in detail.text
+    assert "pünktliche zählen nicht" in detail.text
+    overview = client.get(reverse("rollout:workflow_list"), **GERMAN)
+    assert "Verspätung verspäteter Lieferungen (Median)" in overview.text
+    assert 'id="median-note"' in overview.text
