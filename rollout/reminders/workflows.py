@@ -3,8 +3,10 @@
 - `workflow`: a revision waits for the department head's confirmation -> head and deputy,
   first after 3 days, then every 4 days, at most 3; then the sponsor gets the case in their
   daily summary (digest).
-- `delivery`: a content delivery is late against its agreed turnaround -> the supplier, then
-  the department head.
+- `delivery`: a content delivery is late against its agreed turnaround -> the supplier; after
+  the last reminder the workflow's "asked when late" contact (Ansprechperson bei Verspätung)
+  of the revision in force, and one interval later the department head. Without a contact (or
+  when the head is the contact) the head is asked at once.
 """
 
 import datetime
@@ -104,22 +106,63 @@ def scan_deliveries(rollout: Rollout, rule: RuleSettings, now: datetime.datetime
         due_at__lte=now - datetime.timedelta(days=rule.first_after_days),
         supplier__isnull=False,
         supplier__is_active=True,
-    ).select_related("supplier__user", "workflow__department__head__user")
+    ).select_related(
+        "supplier__user",
+        "workflow__department__head__user",
+        "workflow__confirmed_revision__escalation_contact__user",
+        "workflow__latest_revision__escalation_contact__user",
+    )
     items: list[Item] = []
     for delivery in deliveries:
         step = reminder_step(delivery.due_at, rule, now)
         context = {"rollout": rollout.pk, "step": step}
-        head = delivery.workflow.department.head
         if 0 < step <= rule.max_count:
             key = reminder_key(DELIVERY, f"d{delivery.pk}", step)
             item = QueuedNotification(
                 to=delivery.supplier, dedup_key=key, about=delivery, context=context
             )
             items.append((f"reminder_{DELIVERY}", item))
-        elif step > rule.max_count and head is not None and head.is_active:
-            key = reminder_key(DELIVERY, f"d{delivery.pk}", "escalation")
-            item = QueuedNotification(to=head, dedup_key=key, about=delivery, context=context)
-            items.append((f"escalation_{DELIVERY}", item))
+        elif step > rule.max_count:
+            items += _delivery_escalations(delivery, rule, now, context)
+    return items
+
+
+def late_contact_of(delivery: ContentDelivery):
+    """The "asked when late" contact of the revision in force (else of the latest), if active."""
+    workflow = delivery.workflow
+    revision = workflow.confirmed_revision or workflow.latest_revision
+    contact = revision.escalation_contact if revision is not None else None
+    return contact if contact is not None and contact.is_active else None
+
+
+def _delivery_escalations(
+    delivery: ContentDelivery, rule: RuleSettings, now: datetime.datetime, context: dict
+) -> list[Item]:
+    """The late contact first; the head one interval later (at once without a contact)."""
+    head = delivery.workflow.department.head
+    head = head if head is not None and head.is_active else None
+    contact = late_contact_of(delivery)
+    if contact is not None and head is not None and contact.pk == head.pk:
+        contact = None
+    label = f"d{delivery.pk}"
+    items: list[Item] = []
+    if contact is not None:
+        key = reminder_key(DELIVERY, label, "escalation")
+        item = QueuedNotification(
+            to=contact, dedup_key=key, about=delivery, context={**context, "as": "contact"}
+        )
+        items.append((f"escalation_{DELIVERY}", item))
+        first = delivery.due_at + datetime.timedelta(
+            days=rule.first_after_days + rule.max_count * max(rule.every_days, 1)
+        )
+        if now < first + datetime.timedelta(days=max(rule.every_days, 1)):
+            return items  # the head comes next time, if it is still late
+    if head is not None:
+        key = reminder_key(DELIVERY, label, "escalation" if contact is None else "escalation-head")
+        item = QueuedNotification(
+            to=head, dedup_key=key, about=delivery, context={**context, "as": "head"}
+        )
+        items.append((f"escalation_{DELIVERY}", item))
     return items
 
 
@@ -157,15 +200,26 @@ def describe_delivery_escalation(notification: Notification) -> dict | None:
         return None
     due = formats.date_format(timezone.localtime(delivery.due_at), "DATETIME_FORMAT")
     supplier = delivery.supplier.full_name if delivery.supplier else _("nobody")
+    lines = [
+        _("Due on %(due)s under the content workflow “%(workflow)s”.")
+        % {"due": due, "workflow": delivery.workflow.title}
+    ]
+    if notification.context.get("as") == "contact":
+        lines.append(
+            _(
+                "You are the workflow's contact when content is late: please help "
+                "%(supplier)s to send it. If it is still late, the department head is told next."
+            )
+            % {"supplier": supplier}
+        )
     return {
         "headline": _("“%(what)s” from %(supplier)s is late")
         % {"what": delivery.description, "supplier": supplier},
-        "lines": [
-            _("Due on %(due)s under the content workflow “%(workflow)s”.")
-            % {"due": due, "workflow": delivery.workflow.title}
-        ],
-        "action_url": settings.SITE_URL
-        + reverse("rollout:workflow_detail", args=[delivery.workflow_id]),
+        "lines": lines,
+        # The contact may have no login to the workflow's page: the mail says it all.
+        "action_url": ""
+        if notification.context.get("as") == "contact"
+        else settings.SITE_URL + reverse("rollout:workflow_detail", args=[delivery.workflow_id]),
         "action_label": _("Open the content workflow"),
     }
 
@@ -189,7 +243,8 @@ register_rule(
         key=DELIVERY,
         label=gettext_lazy("Content delivery late"),
         help_text=gettext_lazy(
-            "Reminds the supplier once the agreed time is over; escalates to the department head."
+            "Reminds the supplier once the agreed time is over; escalates to the workflow's "
+            "contact when late, then to the department head."
         ),
         defaults=RuleDefaults(first_after_days=0, every_days=1, max_count=2),
         scanner=scan_deliveries,

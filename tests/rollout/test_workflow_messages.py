@@ -6,6 +6,7 @@ Mail goes through the real outbox (queued rows, sent by the task after the commi
 import datetime
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -187,3 +188,77 @@ def test_the_median_delay_counts_late_items_only_and_the_page_says_so(cast, work
     overview = client.get(reverse("rollout:workflow_list"), **GERMAN)
     assert "Verspätung verspäteter Lieferungen (Median)" in overview.text
     assert 'id="median-note"' in overview.text
+
+
+# --- 2. Late delivery: the late contact first, the head after --------------------------------
+
+DAY = datetime.timedelta(days=1)
+
+
+def _scan(at, capture) -> int:
+    from notifications.rules.scan import reminders_scan
+
+    with capture(execute=True):
+        return reminders_scan(now=at)
+
+
+def test_a_late_delivery_escalates_to_the_late_contact_first_then_the_head(
+    cast, workflow, lisa, settings, django_capture_on_commit_callbacks
+):
+    from notifications.models import Notification, NotificationState
+
+    settings.NOTIFY_DIGEST_ENABLED = False
+    settings.SITE_URL = "https://changehub.example"
+    karl = factories.PersonFactory(
+        department=cast.department_a, first_name="Karl", last_name="Kontakt", language="de"
+    )
+    services.workflow_edit(
+        workflow=workflow,
+        terms=_terms(suppliers=(lisa,), escalation_contact=karl),
+        by=cast.manager,
+    )
+    now = timezone.now()
+    delivery = ContentDelivery.objects.create(
+        workflow=workflow,
+        description="Fotos vom Sommerfest",
+        requested_at=now - 2 * DAY,
+        due_at=now - datetime.timedelta(hours=1),
+        supplier=lisa,
+    )
+    assert _scan(now, django_capture_on_commit_callbacks) == 1  # reminder 1 to Lisa
+    assert _scan(now + DAY, django_capture_on_commit_callbacks) == 1  # reminder 2 to Lisa
+    mail.outbox.clear()
+    assert _scan(now + 2 * DAY, django_capture_on_commit_callbacks) == 1  # Karl, not the head
+    escalations = Notification.objects.filter(kind="escalation_delivery").order_by("pk")
+    assert [row.person_id for row in escalations] == [karl.pk]
+    (message,) = mail.outbox
+    assert karl.email in message.to[0]
+    assert "Sie sind die Ansprechperson bei Verspätung" in message.body
+    assert "/workflows/" not in message.body  # no page the contact may not open
+    assert _scan(now + 2 * DAY, django_capture_on_commit_callbacks) == 0  # nothing twice
+    assert _scan(now + 3 * DAY, django_capture_on_commit_callbacks) == 1  # now the head
+    assert [row.person_id for row in escalations.all()] == [karl.pk, cast.head_a.person.pk]
+    assert all(row.state == NotificationState.SENT for row in escalations.all())
+    assert _scan(now + 6 * DAY, django_capture_on_commit_callbacks) == 0
+    delivery.refresh_from_db()
+    assert delivery.delivered_at is None
+
+
+def test_without_a_late_contact_the_head_is_asked_at_once(
+    cast, workflow, lisa, settings, django_capture_on_commit_callbacks
+):
+    from notifications.models import Notification
+
+    settings.NOTIFY_DIGEST_ENABLED = False
+    now = timezone.now()
+    ContentDelivery.objects.create(
+        workflow=workflow,
+        description="Fotos",
+        requested_at=now - 2 * DAY,
+        due_at=now - datetime.timedelta(hours=1),
+        supplier=lisa,
+    )
+    for days in (0, 1, 2, 3, 4):
+        _scan(now + days * DAY, django_capture_on_commit_callbacks)
+    escalation = Notification.objects.get(kind="escalation_delivery")
+    assert escalation.person_id == cast.head_a.person.pk
