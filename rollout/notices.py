@@ -217,3 +217,48 @@ register(
         pace=Pace.TRANSACTIONAL,
     )
 )
+
+
+# --- Gate exceptions -------------------------------------------------------------------------
+
+GATE_EXCEPTION_REQUESTED = "gate_exception_requested"
+
+
+def _gate_exception_context(notification: Notification) -> dict | None:
+    """Only while the exception waits for an answer: the criteria not met and the sponsor's
+    signed link (no sign-in needed)."""
+    from rollout.models import GateException, GateExceptionState
+    from rollout.selectors.plan import phase_criteria_states
+    from rollout.services.gates import gate_exception_link_path
+
+    exception = (
+        GateException.objects.select_related("phase__rollout", "requested_by")
+        .filter(pk=notification.object_id, state=GateExceptionState.PENDING)
+        .first()
+    )
+    if exception is None:
+        return None
+    unmet = [
+        str(state.criterion)
+        for state in phase_criteria_states(phase=exception.phase)
+        if not state.is_met
+    ]
+    return {
+        "exception": exception,
+        "phase": exception.phase,
+        "rollout": exception.phase.rollout,
+        "unmet": unmet,
+        "requested_by": str(exception.requested_by or ""),
+        "decide_url": f"{settings.SITE_URL}{gate_exception_link_path(exception=exception)}",
+    }
+
+
+register(
+    NotificationKind(
+        key=GATE_EXCEPTION_REQUESTED,
+        label=_("A phase waits for the sponsor's approval"),
+        template="gate_exception_requested",
+        context=_gate_exception_context,
+        pace=Pace.TRANSACTIONAL,  # the manager just asked; the rollout waits for the answer
+    )
+)

@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from rollout.views import communication, departments, plan, stakeholders, users, workflows
+from rollout.views import (
+    communication,
+    departments,
+    gates,
+    plan,
+    stakeholders,
+    users,
+    workflows,
+)
 from rollout.views import core as views
 
 app_name = "rollout"
@@ -17,6 +25,7 @@ urlpatterns = [
     path("mailbox/", views.mailbox, name="mailbox"),
     path("mailbox/<str:key>/", views.mailbox_message, name="mailbox_message"),
     *plan.urlpatterns,
+    *gates.urlpatterns,
     *departments.urlpatterns,
     *stakeholders.urlpatterns,
     *communication.urlpatterns,

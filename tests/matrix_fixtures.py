@@ -197,6 +197,13 @@ def build(cast) -> MatrixObjects:
         pk[f"reports:{name}"] = report.pk
     for name in ("detail", "roles", "deactivate", "reactivate", "invitation_resend"):
         pk[f"rollout:user_{name}"] = cast.employee.pk
+    from rollout.models import GateException
+    from rollout.services.gates import gate_exception_link_path
+
+    exception = GateException.objects.create(
+        phase=phase, reason="Die Zeit drängt.", requested_by=cast.manager, sponsor=rollout.sponsor
+    )
+    pk["rollout:gate_exception_decide"] = exception.pk
     objects.kwargs = {name: {"pk": value} for name, value in pk.items()}
 
     ack = ack_token(person_id=employee.pk, version_id=published.pk)
@@ -229,6 +236,9 @@ def build(cast) -> MatrixObjects:
                 "token": _token_of(
                     workflow_services.supply_link_path(workflow=workflow, person=employee)
                 )
+            },
+            "rollout:gate_exception_link": {
+                "token": _token_of(gate_exception_link_path(exception=exception))
             },
             "rollout:login_link": {"token": login_link_token},
             "password_reset_confirm": {

@@ -148,6 +148,9 @@ MATRIX: dict[str, tuple[str, str]] = {
     "rollout:plan_activity_move": manager_action("redirect"),
     "rollout:plan_activity_remove": (manager_only("ok"), manager_only("redirect")),
     "rollout:phase_gate": MANAGER_LEADERSHIP_READ,
+    # the sponsor (leadership) answers a gate exception; an empty answer is sent back
+    "rollout:gate_exception_decide": (NO_GET, "login 404 404 404 redirect 404"),
+    "rollout:gate_exception_link": SIGNED_LINK_EMPTY_POST_400,
     "rollout:gate_criterion_add": manager_action("400"),
     "rollout:gate_criterion_check": manager_action("redirect"),
     "rollout:gate_criterion_remove": manager_action("redirect"),

@@ -47,6 +47,77 @@ class GateDecision(models.Model):
         return f"{self.phase} @ {self.decided_at:%Y-%m-%d}"
 
 
+class GateExceptionState(models.TextChoices):
+    PENDING = "pending", _("Awaiting the sponsor")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+    VOID = "void", _("No longer needed")
+
+
+class GateException(models.Model):
+    """The manager asks the sponsor to let a phase be left with unmet criteria; the sponsor
+    approves (the phase advances) or declines, in the browser or from the emailed link."""
+
+    phase = models.ForeignKey(
+        Phase, verbose_name=_("phase"), on_delete=models.CASCADE, related_name="gate_exceptions"
+    )
+    reason = models.TextField(_("reason for the override"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    sponsor = models.ForeignKey(
+        Person,
+        verbose_name=_("sponsor"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    state = models.CharField(
+        _("state"),
+        max_length=16,
+        choices=GateExceptionState.choices,
+        default=GateExceptionState.PENDING,
+    )
+    decided_by = models.ForeignKey(
+        Person,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_from_link = models.BooleanField(_("decided from the emailed link"), default=False)
+    decision = models.OneToOneField(
+        GateDecision,
+        verbose_name=_("gate decision"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="exception",
+    )
+
+    class Meta:
+        verbose_name = _("gate exception")
+        verbose_name_plural = _("gate exceptions")
+        ordering = ["requested_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phase"],
+                condition=models.Q(state="pending"),
+                name="gate_exception_one_pending_per_phase",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phase}: {self.get_state_display()}"
+
+
 class RolloutTemplate(Authored):
     """A company's own rollout template, saved from a rollout's activities."""
 

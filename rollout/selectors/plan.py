@@ -15,6 +15,8 @@ from rollout.models import (
     Department,
     GateCriterion,
     GateDecision,
+    GateException,
+    GateExceptionState,
     Person,
     Phase,
     PhaseStatus,
@@ -318,6 +320,11 @@ class GateOverview:
     phases: list[Phase]
     panel: BoardPhase
     decisions: list[GateDecision]
+    exception: GateException | None = None  # the phase's latest exception request
+
+    @property
+    def exception_pending(self) -> bool:
+        return self.exception is not None and self.exception.state == GateExceptionState.PENDING
 
     @property
     def is_active(self) -> bool:
@@ -341,14 +348,19 @@ class GateOverview:
 
 
 def gate_overview(*, phase: Phase, today: datetime.date | None = None) -> GateOverview:
-    """A phase's gate (criteria, live values) and the rollout's gate log: 4 queries, plus one
-    per rollout-wide criterion kind in use. `phase` comes with its rollout."""
+    """A phase's gate (criteria, live values), its latest exception request and the rollout's
+    gate log: 5 queries, plus one per rollout-wide criterion kind in use. `phase` comes with
+    its rollout."""
     phases = list(Phase.objects.filter(rollout_id=phase.rollout_id).order_by("order"))
     return GateOverview(
         phase=phase,
         phases=phases,
         panel=phase_panel(phase=phase, today=today),
         decisions=gate_log(rollout_id=phase.rollout_id),
+        exception=GateException.objects.filter(phase=phase)
+        .select_related("sponsor", "requested_by", "decided_by")
+        .order_by("-requested_at", "-pk")
+        .first(),
     )
 
 
@@ -356,7 +368,7 @@ def gate_log(*, rollout_id: int) -> list[GateDecision]:
     """Every gate decision of a rollout, oldest first, with the phase and who decided."""
     return list(
         GateDecision.objects.filter(phase__rollout_id=rollout_id)
-        .select_related("phase", "decided_by")
+        .select_related("phase", "decided_by", "exception__decided_by")
         .order_by("decided_at", "pk")
     )
 

@@ -52,6 +52,7 @@ from rollout.models import (
 )
 from rollout.selectors import plan as plan_selectors
 from rollout.selectors.core import rollout_visible_cached
+from rollout.services import gates as gate_services
 from rollout.services import plan as plan_services
 
 BOARD = "rollout/plan/board.html"
@@ -517,6 +518,8 @@ def _gate(
         "gate_open": phase.status != PhaseStatus.COMPLETED,
         "criterion_form": criterion_form or CriterionForm(),
         "advance_form": advance_form or GateAdvanceForm(),
+        "can_decide": gate.exception_pending
+        and gate_services.may_decide(user=request.user, exception=gate.exception),
     }
     return render(request, GATE, context, status=status)
 
@@ -617,18 +620,36 @@ def phase_advance(request: HttpRequest, pk: int) -> HttpResponse:
     gate_url = reverse("rollout:phase_gate", args=[phase.pk])
     form = GateAdvanceForm(request.POST)
     if form.is_valid():
+        override = form.cleaned_data["override"]
+        # With a sponsor, unmet criteria are the sponsor's call: the manager asks.
+        ask_sponsor = override and gate_services.sponsor_of(phase) is not None
         try:
             decision = plan_services.phase_advance(
                 phase=phase,
                 by=request.user,
-                override=form.cleaned_data["override"],
+                override=override and not ask_sponsor,
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
             if error.code == "not_active":
                 messages.info(request, error.messages[0])
                 return redirect(gate_url + "#gate-log")
-            form.add_service_error(error)
+            if error.code == "override_required" and ask_sponsor:
+                try:
+                    gate_services.gate_exception_request(
+                        phase=phase, reason=form.cleaned_data["reason"], by=request.user
+                    )
+                except ValidationError as refused:
+                    form.add_service_error(refused)
+                else:
+                    messages.success(
+                        request,
+                        _("%(sponsor)s, the sponsor, is asked by email to approve.")
+                        % {"sponsor": phase.rollout.sponsor},
+                    )
+                    return redirect(gate_url + "#gate-exception")
+            else:
+                form.add_service_error(error)
         else:
             following = Phase.objects.filter(
                 rollout_id=phase.rollout_id, order=phase.order + 1

@@ -70,6 +70,7 @@ EXPECTED_PACE = {
     "escalation_delivery": Pace.REMINDER,
     "escalation_guideline": Pace.REMINDER,
     "escalation_workflow": Pace.REMINDER,
+    "gate_exception_requested": Pace.TRANSACTIONAL,
     "guideline_ack_link": Pace.TRANSACTIONAL,
     "guideline_ack_request": Pace.REMINDER,
     "login_link": Pace.TRANSACTIONAL,
