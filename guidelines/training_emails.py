@@ -41,11 +41,39 @@ def trainer_session_for(notification: Notification) -> TrainingSession | None:
     )
     if session is None or notification.person_id is None:
         return None
+    if notification.context.get("removed"):
+        return None  # a person taken out of the audience: see removed_session_for
     if notification.context.get("trainer_replaced"):
         return session if session.trainer_id != notification.person_id else None
     if session.trainer_id != notification.person_id:
         return None
     return session
+
+
+def removed_session_for(notification: Notification) -> TrainingSession | None:
+    """The session of a cancellation to a person taken out of its audience, unless they
+    are invited again meanwhile (then the new invitation puts it back in their calendar)."""
+    if not notification.context.get("removed") or not _is_about(notification, "trainingsession"):
+        return None
+    session = (
+        TrainingSession.objects.select_related("trainer", "phase__rollout")
+        .filter(pk=notification.object_id)
+        .first()
+    )
+    if session is None or notification.person_id is None:
+        return None
+    if session.invitations.filter(person_id=notification.person_id).exists():
+        return None
+    return session
+
+
+def _removed_invitation(session: TrainingSession, notification: Notification):
+    """A stand-in invitation (not saved) for the calendar file and the mail of a person taken
+    out of the audience: their row is gone, their answer is no longer needed."""
+    from rollout.models import Person
+
+    person = Person.objects.get(pk=notification.person_id)
+    return TrainingInvitation(session=session, person=person, status=InvitationStatus.DECLINED)
 
 
 def _attendance_url(session: TrainingSession) -> str:
@@ -85,10 +113,13 @@ def rsvp_urls(invitation: TrainingInvitation) -> dict[str, str]:
 
 
 def _base(invitation: TrainingInvitation) -> dict:
+    from guidelines.selectors.trainings import waitlist_place
+
     return {
         "invitation": invitation,
         "session": invitation.session,
         "person": invitation.person,
+        "waitlist_place": waitlist_place(invitation=invitation),
     }
 
 
@@ -127,6 +158,12 @@ def promoted_context(notification: Notification) -> dict | None:
 
 
 def cancelled_context(notification: Notification) -> dict | None:
+    if notification.context.get("removed"):
+        session = removed_session_for(notification)
+        if session is None:
+            return None
+        invitation = _removed_invitation(session, notification)
+        return {"session": session, "person": invitation.person, "removed": True}
     session = trainer_session_for(notification)
     if session is not None:
         return _trainer_base(session, notification)
@@ -150,6 +187,12 @@ def feedback_context(notification: Notification) -> dict | None:
 
 
 def calendar_attachments(notification: Notification) -> list[tuple[str, bytes, str]]:
+    if notification.context.get("removed"):
+        session = removed_session_for(notification)
+        if session is None:
+            return []
+        invitation = _removed_invitation(session, notification)
+        return [session_attachment(session, invitation=invitation, cancel=True)]
     session = trainer_session_for(notification)
     if session is not None:
         trainer = _trainer_base(session, notification)["person"]

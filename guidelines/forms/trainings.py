@@ -11,7 +11,14 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import IntegerField, ModelMultipleChoiceField
 from core.widgets import DateInput, TimeInput
-from guidelines.models import GuidelineVersion, TrainingKind, TrainingSession, VersionStatus
+from guidelines.models import (
+    GuidelineVersion,
+    InvitationStatus,
+    TrainingInvitation,
+    TrainingKind,
+    TrainingSession,
+    VersionStatus,
+)
 from rollout.models import Department, Person, Phase, Rollout, StakeholderRole
 
 # Sessions are planned in the company's time zone; shown to each user in their own.
@@ -24,6 +31,31 @@ def _people_by_email(text: str) -> tuple[list[Person], list[str]]:
         return [], []
     found = {p.email.lower(): p for p in Person.objects.filter(email__in=emails, is_active=True)}
     return list(found.values()), [e for e in emails if e not in found]
+
+
+class _ChosenAccepted(ModelMultipleChoiceField):
+    """The accepted people chosen to move to the waitlist. A choice that is no longer among
+    them (a double submit, someone who declined meanwhile) is left out instead of refused:
+    the count of the ones left decides whether the choice is complete."""
+
+    def _check_values(self, value):
+        numbers = []
+        for item in value:
+            try:
+                number = int(str(item).strip())
+            except (TypeError, ValueError):
+                continue
+            if 0 < number < 2**63:
+                numbers.append(number)
+        return super()._check_values(
+            [str(pk) for pk in self.queryset.filter(pk__in=numbers).values_list("pk", flat=True)]
+        )
+
+
+def _accepted_label(invitation: TrainingInvitation) -> str:
+    department = invitation.person.department
+    name = invitation.person.full_name
+    return f"{name} ({department.name})" if department else name
 
 
 class SessionForm(forms.Form):
@@ -90,6 +122,25 @@ class SessionForm(forms.Form):
         self.fields["departments"].queryset = Department.objects.order_by("name")
         self.trainer: Person | None = None
         self.people: list[Person] = []
+        self.session = session
+        # Fewer seats than acceptances: how many the manager must move to the waitlist.
+        self.waitlist_missing = 0
+        if session is not None:
+            self.fields["to_waitlist"] = _ChosenAccepted(
+                label=_("Who moves to the waitlist?"),
+                queryset=TrainingInvitation.objects.filter(
+                    session=session, status=InvitationStatus.ACCEPTED
+                )
+                .select_related("person", "person__department")
+                .order_by("responded_at", "pk"),
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                help_text=_(
+                    "They go to the front of the waitlist in the order they accepted and are "
+                    "told by email; whoever stays keeps their seat."
+                ),
+            )
+            self.fields["to_waitlist"].label_from_instance = _accepted_label
 
     @staticmethod
     def initial_for(session: TrainingSession) -> dict:
@@ -150,7 +201,29 @@ class SessionForm(forms.Form):
             self.add_error(None, _("Choose an audience: departments, roles or people."))
         if not (data.get("room") or data.get("online_url")):
             self.add_error("room", _("Give a room or an online link."))
+        self._check_waitlist_choice(data)
         return data
+
+    def _check_waitlist_choice(self, data: dict) -> None:
+        """Lowering the seats below the acceptances is a second step: the form comes back
+        with the accepted people to choose from, exactly as many as seats are missing."""
+        if self.session is None or not data.get("capacity"):
+            return
+        accepted = list(self.fields["to_waitlist"].queryset)
+        missing = len(accepted) - data["capacity"]
+        if missing <= 0:
+            data["to_waitlist"] = []
+            return
+        self.waitlist_missing = missing
+        chosen = data.get("to_waitlist") or []
+        if len(chosen) != missing and "to_waitlist" not in self.errors:
+            from guidelines.services.trainings import waitlist_choice_message
+
+            self.add_error("to_waitlist", waitlist_choice_message(missing))
+
+    @property
+    def waitlist_ids(self) -> list[int]:
+        return [invitation.pk for invitation in self.cleaned_data.get("to_waitlist") or []]
 
     def service_fields(self) -> dict:
         data = self.cleaned_data

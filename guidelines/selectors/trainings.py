@@ -228,6 +228,24 @@ def session_page(*, session: TrainingSession) -> SessionPage:
     )
 
 
+def waitlist_place(*, invitation: TrainingInvitation) -> int | None:
+    """The invitation's place on the waitlist (1 = the next seat is theirs), or None when it
+    is not on it: one query."""
+    if invitation.status != InvitationStatus.WAITLISTED or invitation.waitlisted_at is None:
+        return None
+    ahead = (
+        TrainingInvitation.objects.filter(
+            session_id=invitation.session_id, status=InvitationStatus.WAITLISTED
+        )
+        .filter(
+            Q(waitlisted_at__lt=invitation.waitlisted_at)
+            | Q(waitlisted_at=invitation.waitlisted_at, pk__lt=invitation.pk)
+        )
+        .count()
+    )
+    return ahead + 1
+
+
 def attendance_list(*, session: TrainingSession) -> list[TrainingInvitation]:
     """Everyone on the attendance list: all invitations but the declined ones (unless ticked),
     accepted first: 1 query."""

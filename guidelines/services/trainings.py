@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.signing import LinkExpired as SignedLinkExpired
 from core.signing import LinkInvalid, LinkPurpose, link_read, link_token
@@ -265,12 +266,16 @@ def training_session_update(
     by: User | None,
     departments: Iterable[Department] | None = None,
     people: Iterable[Person] | None = None,
+    to_waitlist: Iterable[int] = (),
     **fields: object,
 ) -> tuple[TrainingSession, list[str]]:
     """Change a session. A change of the event (time, place, title, description) raises the
     calendar sequence and re-sends the updated invitation to everyone who has not declined;
-    new audience members are invited; more seats promote from the waitlist. Returns the
-    session and the names of the changed fields (none: nothing written)."""
+    new audience members are invited, people no longer in it get a cancellation; more seats
+    promote from the waitlist. Fewer seats than acceptances need the manager's choice of who
+    moves to the waitlist (`to_waitlist`: invitation ids, exactly as many as the seats
+    missing; otherwise a ValidationError on "to_waitlist" and nothing is written). Returns
+    the session and the names of the changed fields (none: nothing written)."""
     unknown = set(fields) - set(EVENT_FIELDS) - set(OTHER_FIELDS)
     if unknown:
         raise TypeError(f"Unknown fields: {sorted(unknown)}")
@@ -311,20 +316,26 @@ def training_session_update(
                 session=locked,
                 status__in=[s for s in HOLDING_STATUSES if s != InvitationStatus.INVITED],
             ).update(status=InvitationStatus.INVITED, waitlisted_at=None, responded_at=None)
+        stamp = f"at{int(locked.updated_at.timestamp() * 1000)}"
         if audience_changed:
             if departments is not None:
                 locked.audience_departments.set(departments)
             if people is not None:
                 locked.audience_people.set(people)
             changed.append("audience")
+        freed = 0
+        if audience_changed or "audience_roles" in changed:
+            freed = _withdraw_removed(locked, stamp=stamp)
+        moved = _move_to_waitlist(locked, to_waitlist) if "capacity" in changed else []
         if event_changed:
             holding = TrainingInvitation.objects.filter(
                 session=locked, status__in=HOLDING_STATUSES
             ).select_related("person", "person__user")
             _queue_invitations(locked, holding, reason="date_moved" if date_moved else "changed")
-        if "capacity" in changed:
+        elif moved:
+            _queue_waitlisted(locked, moved)
+        if "capacity" in changed or freed:
             _promote_from_waitlist(locked)
-        stamp = f"at{int(locked.updated_at.timestamp() * 1000)}"
         if "trainer" in changed:
             if trainer_before is not None:
                 _tell_former_trainer(locked, trainer_before, stamp=stamp)
@@ -333,6 +344,110 @@ def training_session_update(
             _tell_trainer(locked, reason="changed")
         training_invite_audience(session=locked)
     return locked, changed
+
+
+def _withdraw_removed(session: TrainingSession, *, stamp: str) -> int:
+    """People no longer in the audience lose their invitation; whoever still held the event
+    (had not declined) gets a cancellation with METHOD:CANCEL for their calendar. Attendees,
+    walk-ins and people who left the company keep theirs. Returns the seats freed."""
+    gone = list(
+        TrainingInvitation.objects.filter(
+            session=session, attended=False, is_walk_in=False, person__is_active=True
+        )
+        .exclude(person__in=_audience(session).values("pk"))
+        .exclude(person_id=session.trainer_id)
+        .select_related("person", "person__user")
+    )
+    if not gone:
+        return 0
+    notifications_cancel(
+        queryset=Notification.objects.filter(
+            kind__in=[KIND_INVITATION, KIND_PROMOTED, KIND_FEEDBACK],
+            content_type__app_label="guidelines",
+            content_type__model="traininginvitation",
+            object_id__in=[invitation.pk for invitation in gone],
+        )
+    )
+    notification_queue_many(
+        kind=KIND_CANCELLED,
+        items=[
+            QueuedNotification(
+                to=invitation.person,
+                dedup_key=(
+                    f"{KIND_CANCELLED}:session{session.pk}:removed{invitation.person_id}:{stamp}"
+                ),
+                about=session,
+                context={"sequence": session.sequence, "removed": True},
+            )
+            for invitation in gone
+            if invitation.status in HOLDING_STATUSES
+        ],
+    )
+    TrainingInvitation.objects.filter(pk__in=[invitation.pk for invitation in gone]).delete()
+    return sum(1 for invitation in gone if invitation.status == InvitationStatus.ACCEPTED)
+
+
+def _move_to_waitlist(session: TrainingSession, chosen: Iterable[int]) -> list[TrainingInvitation]:
+    """Fewer seats than acceptances: the chosen accepted people move to the front of the
+    waitlist (in the order they had accepted). Refused unless exactly as many are chosen as
+    seats are missing. The caller holds the session's lock."""
+    if session.capacity is None:
+        return []
+    accepted = list(
+        TrainingInvitation.objects.select_for_update(of=("self",))
+        .filter(session=session, status=InvitationStatus.ACCEPTED)
+        .select_related("person", "person__user")
+        .order_by("responded_at", "pk")
+    )
+    excess = len(accepted) - session.capacity
+    if excess <= 0:
+        return []
+    chosen = {int(pk) for pk in chosen}
+    moving = [invitation for invitation in accepted if invitation.pk in chosen]
+    if len(moving) != excess:
+        raise ValidationError(
+            {"to_waitlist": waitlist_choice_message(excess)}, code="waitlist_choice"
+        )
+    first = (
+        TrainingInvitation.objects.filter(session=session, status=InvitationStatus.WAITLISTED)
+        .order_by("waitlisted_at")
+        .values_list("waitlisted_at", flat=True)
+        .first()
+    )
+    front = min(first, timezone.now()) if first else timezone.now()
+    for index, invitation in enumerate(moving):
+        invitation.status = InvitationStatus.WAITLISTED
+        invitation.waitlisted_at = front - datetime.timedelta(milliseconds=len(moving) - index)
+        invitation.save(update_fields=["status", "waitlisted_at"])
+    return moving
+
+
+def waitlist_choice_message(count: int) -> str:
+    return ngettext(
+        "There are fewer seats than acceptances: choose %(count)s person who moves to the "
+        "waitlist.",
+        "There are fewer seats than acceptances: choose %(count)s people who move to the waitlist.",
+        count,
+    ) % {"count": count}
+
+
+def _queue_waitlisted(session: TrainingSession, moved: list[TrainingInvitation]) -> None:
+    """Tell the people moved to the waitlist (their place, with the .ics as TENTATIVE)."""
+    notification_queue_many(
+        kind=KIND_INVITATION,
+        items=[
+            QueuedNotification(
+                to=invitation.person,
+                dedup_key=(
+                    f"{KIND_INVITATION}:{invitation.pk}:waitlisted"
+                    f"{int(invitation.waitlisted_at.timestamp() * 1000)}"
+                ),
+                about=invitation,
+                context={"sequence": session.sequence, "reason": "waitlisted"},
+            )
+            for invitation in moved
+        ],
+    )
 
 
 def training_session_cancel(

@@ -8,13 +8,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.access import require_manager
 from core.htmx import render_fragment_or_page
 from core.http import private_no_store
+from core.language import language_of, speak
 from core.signing import LinkInvalid
 from guidelines.forms.trainings import (
     AnswerForm,
@@ -133,6 +133,7 @@ def training_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 departments=data["departments"],
                 people=form.people,
                 audience_roles=data["roles"],
+                to_waitlist=form.waitlist_ids,
                 **form.service_fields(),
             )
         except ValidationError as error:
@@ -148,6 +149,11 @@ def training_edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Saved."))
             return redirect("guidelines:training_detail", pk=session.pk)
+        if "to_waitlist" in form.errors and not form.waitlist_missing:
+            # The acceptances changed since the form was checked: count them again.
+            form.waitlist_missing = max(
+                form.fields["to_waitlist"].queryset.count() - (data.get("capacity") or 0), 1
+            )
     return render(
         request,
         f"{TEMPLATES}/form.html",
@@ -349,7 +355,9 @@ def _invitation_from_link(token: str, *, salt: str, max_age) -> TrainingInvitati
     except LinkInvalid:
         raise Http404 from None
     invitation = (
-        TrainingInvitation.objects.select_related("session", "session__trainer", "person")
+        TrainingInvitation.objects.select_related(
+            "session", "session__trainer", "person", "person__user"
+        )
         .filter(pk=pk)
         .first()
     )
@@ -358,11 +366,24 @@ def _invitation_from_link(token: str, *, salt: str, max_age) -> TrainingInvitati
     return invitation
 
 
+def _person_of(invitation_id: int):
+    """The invited person of an (expired) link's invitation, or None when it is gone."""
+    invitation = (
+        TrainingInvitation.objects.select_related("person", "person__user")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    return invitation.person if invitation else None
+
+
 def _expired(request: HttpRequest, token: str, invitation_id: int) -> HttpResponse:
+    person = _person_of(invitation_id)
+    if person is not None:
+        speak(request, language_of(person))
     return render(
         request,
         f"{TEMPLATES}/link_expired.html",
-        {"token": token, "exists": TrainingInvitation.objects.filter(pk=invitation_id).exists()},
+        {"token": token, "exists": person is not None},
         status=410,
     )
 
@@ -390,7 +411,7 @@ def training_rsvp(request: HttpRequest, token: str) -> HttpResponse:
         )
     except services.LinkExpired as expired:
         return _expired(request, token, expired.invitation_id)
-    translation.activate(invitation.person.language or translation.get_language())
+    speak(request, language_of(invitation.person))
     session = invitation.session
     proposed = request.GET.get("answer", "")
     if proposed not in services.Answer.ALL or invitation.status in _ANSWERED[proposed]:
@@ -422,6 +443,7 @@ def training_rsvp(request: HttpRequest, token: str) -> HttpResponse:
             "form": form,
             "outcome": _DONE.get(request.GET.get("done", "")) if request.method == "GET" else None,
             "closed": session.is_cancelled or session.has_started(),
+            "waitlist_place": selectors.waitlist_place(invitation=invitation),
             "InvitationStatus": InvitationStatus,
         },
         status=status,
@@ -438,12 +460,13 @@ def training_rsvp_renew(request: HttpRequest, token: str) -> HttpResponse:
         )
     except services.LinkExpired as expired:
         invitation = (
-            TrainingInvitation.objects.select_related("session", "person")
+            TrainingInvitation.objects.select_related("session", "person", "person__user")
             .filter(pk=expired.invitation_id)
             .first()
         )
         if invitation is None:
             raise Http404 from None
+    speak(request, language_of(invitation.person))
     services.rsvp_link_renew(invitation=invitation)
     return render(request, f"{TEMPLATES}/link_sent.html", {"invitation": invitation})
 
@@ -456,11 +479,14 @@ def training_feedback(request: HttpRequest, token: str) -> HttpResponse:
         invitation = _invitation_from_link(
             token, salt=services.FEEDBACK_SALT, max_age=services.FEEDBACK_MAX_AGE
         )
-    except services.LinkExpired:
+    except services.LinkExpired as expired:
+        person = _person_of(expired.invitation_id)
+        if person is not None:
+            speak(request, language_of(person))
         return render(request, f"{TEMPLATES}/feedback.html", {"expired": True}, status=410)
     if not invitation.attended:
         raise Http404
-    translation.activate(invitation.person.language or translation.get_language())
+    speak(request, language_of(invitation.person))
     existing = getattr(invitation, "feedback", None) if hasattr(invitation, "feedback") else None
     form = FeedbackForm(request.POST or None)
     if request.method == "POST" and existing is None and form.is_valid():
