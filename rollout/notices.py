@@ -99,12 +99,18 @@ def workflow_proposed_context(notification: Notification) -> dict | None:
     revision = workflow_revision_for(notification)
     if revision is None or revision.state != WorkflowState.PROPOSED:
         return None
+    from rollout.selectors.workflows import revision_changes
+
     workflow = revision.workflow
+    previous, changes = revision_changes(revision=revision)
     context = {
         "revision": revision,
         "workflow": workflow,
         "department": workflow.department,
         "workflow_url": f"{settings.SITE_URL}{workflow_link_path(workflow=workflow)}",
+        # A revised proposal says which revision it is and what changed since the one before.
+        "previous": previous,
+        "changes": changes,
     }
     user = notification.user
     if user is not None and user.is_active and not user.has_usable_password():
@@ -215,6 +221,45 @@ register(
         context=_login_link_context,
         immediate=True,  # the person is waiting for it
         pace=Pace.TRANSACTIONAL,
+    )
+)
+
+
+WORKFLOW_ANSWERED_ON_BEHALF = "workflow_answered_on_behalf"
+
+
+def _answered_on_behalf_context(notification: Notification) -> dict | None:
+    """The event of the manager's answer for the head: who, what, why, and the signed link to
+    the workflow."""
+    from rollout.models import WorkflowEvent
+    from rollout.services.workflows import workflow_link_path
+
+    event = (
+        WorkflowEvent.objects.select_related("workflow__department", "revision", "by")
+        .filter(pk=notification.object_id, on_behalf_of__isnull=False)
+        .first()
+    )
+    if event is None:
+        return None
+    workflow = event.workflow
+    return {
+        "event": event,
+        "revision": event.revision,
+        "workflow": workflow,
+        "department": workflow.department,
+        "confirmed": event.action == "confirmed",
+        "by_name": event.by.full_name if event.by else "",
+        "workflow_url": f"{settings.SITE_URL}{workflow_link_path(workflow=workflow)}",
+    }
+
+
+register(
+    NotificationKind(
+        key=WORKFLOW_ANSWERED_ON_BEHALF,
+        label=_("The social media manager answered a content workflow for you"),
+        template="workflow_answered_on_behalf",
+        context=_answered_on_behalf_context,
+        pace=Pace.TRANSACTIONAL,  # something just happened in the head's name
     )
 )
 

@@ -549,3 +549,24 @@ def workflow_suppliers(*, workflow: ContentWorkflow) -> list[Person]:
             "last_name", "first_name", "pk"
         )
     )
+
+
+def revision_changes(
+    *, revision: WorkflowRevision
+) -> tuple[WorkflowRevision | None, list[FieldChange]]:
+    """The revision before this one and what changed since, field by field: for the mail that
+    asks the head to confirm a revised proposal (3 queries; none before the first)."""
+    if revision.number <= 1:
+        return None, []
+    both = {
+        r.number: r
+        for r in WorkflowRevision.objects.filter(
+            workflow_id=revision.workflow_id, number__in=[revision.number - 1, revision.number]
+        )
+        .select_related("escalation_contact")
+        .prefetch_related(Prefetch("suppliers", queryset=Person.objects.order_by("last_name")))
+    }
+    previous, current = both.get(revision.number - 1), both.get(revision.number)
+    if previous is None or current is None:
+        return None, []
+    return previous, revision_diff(previous, current)

@@ -313,7 +313,7 @@ def _decide(
         if to_state == WorkflowState.CONFIRMED:
             locked.confirmed_revision = revision
         locked.save(update_fields=["confirmed_revision", "updated_at"])
-        WorkflowEvent.objects.create(
+        event = WorkflowEvent.objects.create(
             workflow=locked,
             revision=revision,
             action=(
@@ -343,11 +343,26 @@ def _decide(
                 dedup_key=f"{kind}:{revision.pk}:user{manager.pk}",
                 about=revision,
             )
+        if on_behalf_of is not None and on_behalf_of.is_active:
+            _tell_the_head(event, on_behalf_of)
         if to_state == WorkflowState.CONFIRMED:
             _readiness_changed()
             _tell_suppliers(revision)
     workflow.confirmed_revision_id = locked.confirmed_revision_id
     return revision, True
+
+
+def _tell_the_head(event: WorkflowEvent, head: Person) -> None:
+    """The head (or deputy) the manager answered for learns it, with the reason given."""
+    from notifications.services import notification_queue
+    from rollout.notices import WORKFLOW_ANSWERED_ON_BEHALF
+
+    notification_queue(
+        kind=WORKFLOW_ANSWERED_ON_BEHALF,
+        to=Person.objects.select_related("user").get(pk=head.pk),
+        dedup_key=f"{WORKFLOW_ANSWERED_ON_BEHALF}:{event.pk}:person{head.pk}",
+        about=event,
+    )
 
 
 def _tell_suppliers(revision: WorkflowRevision) -> None:

@@ -74,6 +74,7 @@ EXPECTED_PACE = {
     "guideline_ack_link": Pace.TRANSACTIONAL,
     "guideline_ack_request": Pace.REMINDER,
     "login_link": Pace.TRANSACTIONAL,
+    "workflow_answered_on_behalf": Pace.TRANSACTIONAL,
     "password_reset": Pace.TRANSACTIONAL,
     "reminder_activity": Pace.REMINDER,
     "reminder_delivery": Pace.REMINDER,

@@ -262,3 +262,98 @@ def test_without_a_late_contact_the_head_is_asked_at_once(
         _scan(now + days * DAY, django_capture_on_commit_callbacks)
     escalation = Notification.objects.get(kind="escalation_delivery")
     assert escalation.person_id == cast.head_a.person.pk
+
+
+# --- 3. The revised proposal mail -------------------------------------------------------------
+
+
+def test_a_revised_proposal_mail_says_which_revision_and_what_changed(
+    cast, workflow, lisa, django_capture_on_commit_callbacks
+):
+    cast.head_a.language = "de"
+    cast.head_a.save(update_fields=["language"])
+    cast.head_a.person.language = "de"
+    cast.head_a.person.save(update_fields=["language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.workflow_propose(workflow=workflow, by=cast.manager)
+    first = mail.outbox[-1]
+    assert "Revision" not in first.subject
+    workflow.refresh_from_db()
+    services.workflow_request_changes(
+        workflow=workflow,
+        revision_id=workflow.latest_revision_id,
+        by=cast.head_a,
+        comment="Bitte schneller",
+    )
+    services.workflow_edit(
+        workflow=workflow,
+        terms=_terms(suppliers=(lisa,), turnaround_hours=12, trigger="Jede Messe und Feier"),
+        by=cast.manager,
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        revision = services.workflow_propose(workflow=workflow, by=cast.manager)
+    (message,) = [m for m in mail.outbox if cast.head_a.email in m.to[0]]
+    assert revision.number == 2
+    assert message.subject.startswith("Revision 2:")
+    body = message.body
+    assert "Dies ist Revision 2, überarbeitet seit Revision 1." in body
+    assert "Sie hatten gebeten: “Bitte schneller”" in body
+    assert "Turnaround" not in body  # German field names
+    changed = body.split("Was sich geändert hat:")[1].split("Die ganze Revision:")[0]
+    assert "Lieferfrist: 24 Stunden → 12 Stunden" in changed
+    assert "24 Stunden → 12 Stunden" in changed
+    assert "Jede Messe → Jede Messe und Feier" in changed
+    assert "Zulieferer" not in changed  # the suppliers stayed the same
+    assert "Kanal" not in changed  # the channel did not change
+    html = message.alternatives[0][0]
+    assert "<li><strong>" in html and "12 Stunden" in html
+
+
+# --- 4. The head is told when the manager answered for them ----------------------------------
+
+
+def test_the_head_is_told_when_the_manager_confirmed_on_their_behalf(
+    cast, workflow, django_capture_on_commit_callbacks
+):
+    from notifications.models import Notification, NotificationState
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.workflow_propose(workflow=workflow, by=cast.manager)
+    workflow.refresh_from_db()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.workflow_confirm(
+            workflow=workflow,
+            revision_id=workflow.latest_revision_id,
+            by=cast.manager,
+            on_behalf_reason="Am Telefon am 3. März bestätigt",
+        )
+    row = Notification.objects.get(kind="workflow_answered_on_behalf")
+    assert row.person_id == cast.head_a.person.pk
+    assert row.state == NotificationState.SENT
+    (message,) = [m for m in mail.outbox if cast.head_a.email in m.to[0]]
+    assert message.subject == "Für Sie bestätigt: Content-Workflow „Eventfotos“ (Vertrieb)"
+    assert "Mara Manager hat Revision 1" in message.body
+    assert "in Ihrem Namen" in message.body
+    assert "Am Telefon am 3. März bestätigt" in message.body
+    # A double submit tells the head once; the head's own answer tells nobody that way.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.workflow_confirm(
+            workflow=workflow,
+            revision_id=workflow.latest_revision_id,
+            by=cast.manager,
+            on_behalf_reason="Am Telefon am 3. März bestätigt",
+        )
+    assert Notification.objects.filter(kind="workflow_answered_on_behalf").count() == 1
+
+
+def test_the_heads_own_answer_sends_no_on_behalf_mail(cast, workflow):
+    from notifications.models import Notification
+
+    services.workflow_propose(workflow=workflow, by=cast.manager)
+    workflow.refresh_from_db()
+    services.workflow_confirm(
+        workflow=workflow, revision_id=workflow.latest_revision_id, by=cast.head_a
+    )
+    assert not Notification.objects.filter(kind="workflow_answered_on_behalf").exists()
