@@ -3,11 +3,21 @@
 import datetime
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.access import require_manager
+from core.signing import LinkPurpose, link_payload, link_token
 from goals.models import Goal, GoalValue, ValueSource
-from rollout.models import User
+from rollout.models import Person, User
+
+GOAL_VALUE_LINK_DAYS = 45
+GOAL_VALUE_LINK = LinkPurpose(
+    salt="goals.value-link", max_age=datetime.timedelta(days=GOAL_VALUE_LINK_DAYS)
+)
 
 GOAL_FIELDS = (
     "company_goal",
@@ -63,3 +73,49 @@ def goal_values_import(
             for date, value in sorted(values.items())
         )
     return len(values) - len(existing), len(existing)
+
+
+# --- The owner's emailed link -----------------------------------------------------------------
+
+
+def goal_value_link_path(*, goal: Goal) -> str:
+    """The signed path where the goal's owner enters values (valid GOAL_VALUE_LINK_DAYS)."""
+    token = link_token(GOAL_VALUE_LINK, {"g": goal.pk, "p": goal.owner_id})
+    return reverse("goals:value_link", args=[token])
+
+
+def goal_from_value_link(*, token: str) -> Goal | None:
+    """The goal of a valid link whose owner is still the person it was made for, else None."""
+    data = link_payload(GOAL_VALUE_LINK, token)
+    if not isinstance(data, dict) or data.get("p") is None:
+        return None
+    return (
+        Goal.objects.select_related("rollout", "owner")
+        .filter(pk=data.get("g"), owner_id=data["p"], owner__is_active=True)
+        .first()
+    )
+
+
+def goal_value_request(*, goal: Goal, by: User) -> bool:
+    """Email the goal's owner a link to enter the current value; once a day per goal (a
+    second click the same day queues nothing). False when nothing was queued."""
+    from goals.notices import GOAL_VALUE_REQUEST
+    from notifications.models import Notification
+    from notifications.services import notification_queue
+
+    require_manager(by, action=True)
+    owner = Person.objects.select_related("user").filter(pk=goal.owner_id, is_active=True).first()
+    if owner is None or not owner.email:
+        raise ValidationError(_("The goal has no owner with an email address."), code="no_owner")
+    key = f"goal_value_request:{goal.pk}:person{owner.pk}:{timezone.localdate():%Y-%m-%d}"
+    if Notification.objects.filter(dedup_key=key).exists():
+        return False
+    with transaction.atomic():
+        notification_queue(
+            kind=GOAL_VALUE_REQUEST,
+            to=owner,
+            dedup_key=key,
+            about=goal,
+            context={"person_id": owner.pk},
+        )
+    return True

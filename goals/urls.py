@@ -13,4 +13,6 @@ urlpatterns = [
     path("goals/<int:pk>/edit/", views.goal_edit, name="edit"),
     path("goals/<int:pk>/values/", views.goal_value_add, name="value_add"),
     path("goals/<int:pk>/import/", views.goal_import, name="import"),
+    path("goals/<int:pk>/ask-owner/", views.goal_value_request, name="value_request"),
+    path("goals/value/<str:token>/", views.goal_value_link, name="value_link"),
 ]

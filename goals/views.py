@@ -3,10 +3,12 @@ analytics export, and leadership's start page."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.access import (
@@ -24,7 +26,7 @@ from goals.analytics_files import (
 )
 from goals.charts import line_chart
 from goals.forms import AnalyticsUploadForm, ColumnMappingForm, GoalForm, GoalValueForm
-from goals.models import Goal
+from goals.models import Goal, ValueSource
 from goals.selectors import GoalRow
 from rollout.models import Rollout
 from rollout.selectors.core import rollout_current_cached, rollout_visible_cached
@@ -248,4 +250,50 @@ def leadership(request: HttpRequest) -> HttpResponse:
         request,
         "goals/leadership.html",
         {"rollout": rollout, "overview": overview, "charts": charts, "today": today},
+    )
+
+
+@require_POST
+@manager_required(actions_forbidden=True)
+def goal_value_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """Email the goal's owner a link to enter the current value (once a day)."""
+    goal = _goal_for_manager(request, pk)
+    try:
+        queued = services.goal_value_request(goal=goal, by=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        if queued:
+            messages.success(request, _("%(owner)s is asked by email.") % {"owner": goal.owner})
+        else:
+            messages.info(request, _("%(owner)s was asked today already.") % {"owner": goal.owner})
+    return redirect("goals:detail", goal.pk)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def goal_value_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The owner enters a value from the emailed link, without an account, in their language.
+    A value for a date given twice replaces the first (a double submit saves once)."""
+    goal = services.goal_from_value_link(token=token)
+    if goal is None:
+        return render(request, "rollout/workflows/link_invalid.html", status=404)
+    translation.activate(goal.owner.language or translation.get_language())
+    request.LANGUAGE_CODE = translation.get_language()
+    form = GoalValueForm(request.POST or None, initial={"date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        services.goal_value_record(
+            goal=goal,
+            date=form.cleaned_data["date"],
+            value=form.cleaned_data["value"],
+            source=ValueSource.OWNER_LINK,
+        )
+        messages.success(request, _("Thank you, the value is saved."))
+        return redirect(request.path)
+    values = list(goal.values.order_by("-date").only("date", "value")[:5])
+    return render(
+        request,
+        "goals/goal_value_link.html",
+        {"goal": goal, "form": form, "values": values},
+        status=400 if form.errors else 200,
     )

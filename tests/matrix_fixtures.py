@@ -163,10 +163,10 @@ def build(cast) -> MatrixObjects:
     pk["rollout:stakeholder_person_options"] = rollout.pk
     from tests.goals.helpers import make_goal
 
-    goal = make_goal(rollout, weeks=2)
+    goal = make_goal(rollout, weeks=2, owner=employee)
     for name in ("list", "create"):
         pk[f"goals:{name}"] = rollout.pk
-    for name in ("detail", "edit", "value_add", "import"):
+    for name in ("detail", "edit", "value_add", "import", "value_request"):
         pk[f"goals:{name}"] = goal.pk
     from surveys import services as survey_services
     from surveys.models import SurveyInvitation
@@ -197,6 +197,7 @@ def build(cast) -> MatrixObjects:
         pk[f"reports:{name}"] = report.pk
     for name in ("detail", "roles", "deactivate", "reactivate", "invitation_resend"):
         pk[f"rollout:user_{name}"] = cast.employee.pk
+    from goals.services import goal_value_link_path
     from rollout.models import GateException
     from rollout.services.gates import gate_exception_link_path
 
@@ -237,6 +238,7 @@ def build(cast) -> MatrixObjects:
                     workflow_services.supply_link_path(workflow=workflow, person=employee)
                 )
             },
+            "goals:value_link": {"token": _token_of(goal_value_link_path(goal=goal))},
             "rollout:gate_exception_link": {
                 "token": _token_of(gate_exception_link_path(exception=exception))
             },

@@ -224,6 +224,8 @@ MATRIX: dict[str, tuple[str, str]] = {
     "goals:edit": (manager_only("ok"), manager_only("ok", deny="403")),
     "goals:value_add": manager_action("422", deny="403"),
     "goals:import": (manager_only("ok"), manager_only("ok", deny="403")),
+    "goals:value_request": manager_action("redirect", deny="403"),
+    "goals:value_link": SIGNED_LINK_EMPTY_POST_400,  # the owner's link (no account needed)
     # Pulse surveys (the signed link is the employee's invitation to an open wave)
     "surveys:list": MANAGER_LEADERSHIP_READ,
     "surveys:create": (manager_only("ok"), manager_only("400", deny="403")),

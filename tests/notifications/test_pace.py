@@ -71,6 +71,7 @@ EXPECTED_PACE = {
     "escalation_guideline": Pace.REMINDER,
     "escalation_workflow": Pace.REMINDER,
     "gate_exception_requested": Pace.TRANSACTIONAL,
+    "goal_value_request": Pace.TRANSACTIONAL,
     "guideline_ack_link": Pace.TRANSACTIONAL,
     "guideline_ack_request": Pace.REMINDER,
     "login_link": Pace.TRANSACTIONAL,
