@@ -8,6 +8,7 @@ whose app is not installed reads as nothing counted yet.
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 Counts = tuple[int, int]  # (part, whole), e.g. (acknowledged, asked)
@@ -71,3 +72,67 @@ def person_figure(person: object, name: str) -> bool | None:
     if not getattr(person, f"{name}_counted", False):
         return None
     return bool(getattr(person, f"{name}_done", False))
+
+
+# --- Scores: readiness measured by asking the people (surveys/figures.py) -------------------
+
+# Per department, the mean score (1 to 5) per dimension of its latest survey result with five
+# answers or more; departments without such a result are absent.
+SURVEY_READINESS = "survey_readiness"
+
+
+@dataclass(frozen=True)
+class ScoreSource:
+    """How a score figure is read: its dimensions (key, label) in order, and per department
+    the mean per dimension, already rounded to one decimal as shown (one grouped query)."""
+
+    dimensions: Callable[[], list[tuple[str, Any]]]
+    by_department: Callable[[int, list[int] | None], dict[int, dict[str, Decimal]]]
+
+
+_SCORES: dict[str, ScoreSource] = {}
+
+
+def score_register(name: str, source: ScoreSource) -> None:
+    if name in _SCORES and _SCORES[name] != source:
+        raise ValueError(f"The score {name!r} is registered twice.")
+    _SCORES[name] = source
+
+
+def score_dimensions(name: str) -> list[tuple[str, Any]]:
+    """(key, label) of the score's dimensions; none when its app is not installed."""
+    source = _SCORES.get(name)
+    return list(source.dimensions()) if source else []
+
+
+def scores_by_department(
+    name: str, *, rollout_id: int, department_ids: Iterable[int] | None
+) -> dict[int, dict[str, Decimal]]:
+    source = _SCORES.get(name)
+    if source is None:
+        return {}
+    ids = list(department_ids) if department_ids is not None else None
+    return source.by_department(rollout_id, ids)
+
+
+# --- Links other apps add to a department's pages ("Meine Abteilung", the department page) ---
+
+
+@dataclass(frozen=True)
+class DepartmentLink:
+    """A page about one department that another app shows (its URL name takes the
+    department's pk); the page itself checks who may see it."""
+
+    url_name: str
+    label: Any
+
+
+_DEPARTMENT_LINKS: dict[str, DepartmentLink] = {}
+
+
+def department_link_register(link: DepartmentLink) -> None:
+    _DEPARTMENT_LINKS[link.url_name] = link
+
+
+def department_links() -> list[DepartmentLink]:
+    return list(_DEPARTMENT_LINKS.values())

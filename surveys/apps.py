@@ -7,5 +7,6 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Pulse surveys")
 
     def ready(self) -> None:
-        # Its notification kind (the invitation with the personal link) and its reminder rule.
-        from surveys import notices, reminders  # noqa: F401
+        # Its notification kind (the invitation with the personal link), its reminder rule
+        # and the survey readiness it adds to the rollout's heatmap and gate criteria.
+        from surveys import figures, notices, reminders  # noqa: F401

@@ -15,6 +15,7 @@ answers are aggregated in the database (one GROUP BY), never loaded one by one.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Q, Sum
 from django.utils.functional import Promise
@@ -322,3 +323,105 @@ def _trend(results: list[WaveResult]) -> list[TrendRow]:
             rows[group.key].cells[index] = group.mean_list
     order.sort(key=lambda key: (key != COMPANY, key == OTHERS, str(rows[key].label).lower()))
     return [rows[key] for key in order]
+
+
+# --- The readiness the rollout's heatmap and gate criteria read (surveys/figures.py) -------------
+
+
+def readiness_by_department(
+    *, rollout_id: int, department_ids: list[int] | None = None
+) -> dict[int, dict[str, Decimal]]:
+    """Per department, the mean per dimension of its latest result with MIN_GROUP answers or
+    more among the waves of the rollout's surveys (latest: by the day the wave opened),
+    rounded half up to one decimal as every page shows it. Departments without such a result
+    are absent (their few answers are never shown on their own). One grouped query."""
+    answers = SurveyAnswer.objects.filter(
+        wave__survey__rollout_id=rollout_id, department__isnull=False
+    )
+    if department_ids is not None:
+        answers = answers.filter(department_id__in=department_ids)
+    rows = (
+        answers.values("department_id", "wave_id", "wave__opens_on", "wave__number")
+        .annotate(n=Count("pk"), **{f"s_{d}": Sum(d) for d in DIMENSIONS})
+        .filter(n__gte=MIN_GROUP)
+        .order_by()
+    )
+    latest: dict[int, dict] = {}
+    for row in rows:
+        key = (row["wave__opens_on"], row["wave__number"], row["wave_id"])
+        known = latest.get(row["department_id"])
+        if known is None or key > known["key"]:
+            latest[row["department_id"]] = {**row, "key": key}
+    return {
+        department_id: {
+            d: (Decimal(row[f"s_{d}"]) / row["n"]).quantize(Decimal("0.1"), ROUND_HALF_UP)
+            for d in DIMENSIONS
+        }
+        for department_id, row in latest.items()
+    }
+
+
+# --- The trend for leadership, the report and a head's department ---------------------------
+
+
+@dataclass
+class SurveyTrend:
+    """One survey's trend: its waves, and per group shown (the company, each department and
+    the merged others with MIN_GROUP answers or more) its mean per dimension in every wave."""
+
+    survey: Survey
+    waves: list[SurveyWave]
+    rows: list[TrendRow]
+
+
+def survey_trends(*, rollout_id: int, scope: list[int] | None = None) -> list[SurveyTrend]:
+    """Every survey of the rollout with a result that may be shown, oldest first: for
+    leadership and the report (`scope=None`: the company and the groups of five or more), or
+    for a head (`scope`: their departments only, nothing merged or company-wide). Never a
+    free text, never a count of invitations. Three queries, whatever the data size."""
+    waves = list(
+        SurveyWave.objects.filter(survey__rollout_id=rollout_id)  # 1
+        .select_related("survey")
+        .order_by("survey__created_at", "survey_id", "number")
+    )
+    aggregates: dict[int, list[dict]] = defaultdict(list)
+    answers = SurveyAnswer.objects.filter(wave__survey__rollout_id=rollout_id)
+    for row in (
+        answers.values("wave_id", "department_id")  # 2
+        .annotate(n=Count("pk"), **{f"s_{d}": Sum(d) for d in DIMENSIONS})
+        .order_by()
+    ):
+        aggregates[row["wave_id"]].append(row)
+    department_ids = {row["department_id"] for rows in aggregates.values() for row in rows}
+    names = (
+        dict(
+            Department.objects.filter(pk__in=[pk for pk in department_ids if pk]).values_list(  # 3
+                "pk", "name"
+            )
+        )
+        if department_ids
+        else {}
+    )
+    by_survey: dict[int, list[WaveResult]] = defaultdict(list)
+    surveys: dict[int, Survey] = {}
+    for wave in waves:
+        surveys[wave.survey_id] = wave.survey
+        groups, company, hidden = _groups_of_wave(aggregates.get(wave.pk, []), names, scope)
+        by_survey[wave.survey_id].append(
+            WaveResult(
+                wave=wave,
+                invited=0,
+                answered=0,
+                groups=groups,
+                company=company,
+                hidden_answers=hidden,
+            )
+        )
+    trends = []
+    for survey_id, results in by_survey.items():
+        rows = _trend(results)
+        if rows:
+            trends.append(
+                SurveyTrend(survey=surveys[survey_id], waves=[r.wave for r in results], rows=rows)
+            )
+    return trends

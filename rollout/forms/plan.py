@@ -8,8 +8,9 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import IntegerField, ModelMultipleChoiceField
+from core.forms import DecimalField, IntegerField, ModelMultipleChoiceField
 from core.widgets import DateInput
+from rollout.figures import SURVEY_READINESS, score_dimensions
 from rollout.models import (
     Activity,
     ActivityKind,
@@ -172,9 +173,30 @@ class CriterionForm(forms.Form):
         max_length=200,
         help_text=_("For manual criteria: what must be true, e.g. “IT has unblocked LinkedIn”."),
     )
+    dimension = forms.ChoiceField(
+        label=_("Survey dimension"),
+        required=False,
+        help_text=_(
+            "For a survey score: the dimension; the threshold is then the share of the "
+            "departments with five answers or more (empty: every one)."
+        ),
+    )
+    min_score = DecimalField(
+        label=_("At least (score 1 to 5)"),
+        required=False,
+        min_value=1,
+        max_value=5,
+        max_digits=2,
+        decimal_places=1,
+        help_text=_("For a survey score: the lowest mean score, e.g. 3.5."),
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, auto_id="criterion-%s", **kwargs)
+        self.fields["dimension"].choices = [
+            ("", "\N{EN DASH}"),
+            *score_dimensions(SURVEY_READINESS),
+        ]
 
     def clean(self) -> dict:
         data = super().clean()
@@ -183,6 +205,11 @@ class CriterionForm(forms.Form):
             if not (data.get("label") or "").strip():
                 self.add_error("label", _("A manual criterion needs a label."))
             data["threshold"] = None
+        elif kind == CriterionKind.SURVEY_SCORE:
+            if not data.get("dimension"):
+                self.add_error("dimension", _("Choose the dimension of the survey score."))
+            if data.get("min_score") is None and "min_score" not in self.errors:
+                self.add_error("min_score", _("Give the lowest mean score, from 1 to 5."))
         elif kind and data.get("threshold") is None and "threshold" not in self.errors:
             self.add_error(
                 "threshold", _("A computed criterion needs a threshold between 0 and 100 %.")

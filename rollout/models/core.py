@@ -370,6 +370,10 @@ class CriterionKind(models.TextChoices):
         "guideline_approved",
         _("The works council approved the guidelines (a version approved or in force)"),
     )
+    SURVEY_SCORE = (
+        "survey_score",
+        _("Survey score in the departments with five answers or more"),
+    )
     MANUAL = "manual", _("Checked by hand")
 
 
@@ -387,6 +391,18 @@ class GateCriterion(models.Model):
         blank=True,
         validators=[MaxValueValidator(100)],
         help_text=_("Percentage that must be reached; only for computed criteria."),
+    )
+    # A survey score criterion ("desire at least 3.5 in every department with five answers
+    # or more"): the dimension (a key of rollout.figures.SURVEY_READINESS) and the lowest mean
+    # score; `threshold` is then the share of those departments that must reach it (100: all).
+    dimension = models.CharField(_("dimension"), max_length=32, blank=True)
+    min_score = models.DecimalField(
+        _("at least (score)"),
+        max_digits=2,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
     is_checked = models.BooleanField(_("checked"), default=False)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -409,10 +425,39 @@ class GateCriterion(models.Model):
                 condition=~models.Q(kind="manual") | ~models.Q(label=""),
                 name="criterion_manual_has_label",
             ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="survey_score")
+                | (~models.Q(dimension="") & models.Q(min_score__isnull=False)),
+                name="criterion_survey_score_has_dimension",
+            ),
         ]
 
     def __str__(self) -> str:
+        if not self.label and self.kind == CriterionKind.SURVEY_SCORE:
+            return self.survey_score_text()
         return self.label or self.get_kind_display()
+
+    def survey_score_text(self) -> str:
+        """“Desire at least 3.5 in every department with five answers or more”, in the
+        language of the reader."""
+        from django.utils import formats
+
+        from rollout.figures import SURVEY_READINESS, score_dimensions
+
+        label = dict(score_dimensions(SURVEY_READINESS)).get(self.dimension, self.dimension)
+        values = {
+            "dimension": label,
+            "score": formats.number_format(self.min_score, 1) if self.min_score else "\N{EN DASH}",
+            "share": self.threshold if self.threshold is not None else 100,
+        }
+        if values["share"] >= 100:
+            return _(
+                "%(dimension)s at least %(score)s in every department with five answers or more"
+            ) % values
+        return _(
+            "%(dimension)s at least %(score)s in %(share)s %% of the departments with five "
+            "answers or more"
+        ) % values
 
 
 class ActivityKind(models.TextChoices):

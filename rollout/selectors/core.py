@@ -13,8 +13,10 @@ from django.utils import timezone
 from rollout.figures import (
     GUIDELINE_ACKNOWLEDGED,
     GUIDELINE_APPROVED,
+    SURVEY_READINESS,
     TRAINING_COVERAGE,
     figure_total,
+    scores_by_department,
 )
 from rollout.models import (
     OPEN_ACTIVITY_STATUSES,
@@ -202,6 +204,24 @@ class RolloutSignals:
         trained, to_train = figure_total(TRAINING_COVERAGE, rollout_id=self.rollout_id)
         return Share(part=trained, whole=to_train)
 
+    @cached_property
+    def survey_scores(self) -> dict[int, dict[str, Any]]:
+        """Per department with five answers or more in its latest survey result, the mean
+        score per dimension (surveys/figures.py): one grouped query."""
+        return scores_by_department(
+            SURVEY_READINESS, rollout_id=self.rollout_id, department_ids=None
+        )
+
+    def survey_score(self, dimension: str, min_score: Any) -> Share:
+        """The departments with a survey result of five answers or more, and how many of them
+        reach `min_score` in `dimension` (the mean as shown, to one decimal)."""
+        scores = [values.get(dimension) for values in self.survey_scores.values()]
+        counted = [score for score in scores if score is not None]
+        return Share(
+            part=sum(1 for score in counted if min_score is not None and score >= min_score),
+            whole=len(counted),
+        )
+
 
 @dataclass
 class PhaseSummary:
@@ -324,6 +344,9 @@ def _criterion_state(
         return CriterionState(criterion, None, criterion.is_checked)
     if criterion.kind == CriterionKind.ACTIVITIES_DONE:
         share = Share(part=summary.done, whole=summary.total)
+    elif criterion.kind == CriterionKind.SURVEY_SCORE:
+        signals = signals or RolloutSignals(summary.phase.rollout_id)
+        share = signals.survey_score(criterion.dimension, criterion.min_score)
     else:
         signals = signals or RolloutSignals(summary.phase.rollout_id)
         # Every computed kind is a `RolloutSignals` property of the same name.

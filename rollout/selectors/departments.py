@@ -30,6 +30,7 @@ from rollout.selectors.readiness import (
     DepartmentReadiness,
     ReadinessRows,
     add_guideline_acknowledged,
+    add_survey_readiness,
     add_training_coverage,
     department_readiness,
     readiness_from_loaded,
@@ -148,6 +149,7 @@ def department_page(
         )
         add_training_coverage(readiness, rollout=rollout)  # one query
         add_guideline_acknowledged(readiness)  # one query
+        add_survey_readiness(readiness, rollout=rollout)  # one query
     return DepartmentPage(
         department=department,
         rollout=rollout,

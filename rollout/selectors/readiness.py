@@ -23,7 +23,14 @@ from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from rollout.figures import GUIDELINE_ACKNOWLEDGED, TRAINING_COVERAGE, figure_by_department
+from rollout.figures import (
+    GUIDELINE_ACKNOWLEDGED,
+    SURVEY_READINESS,
+    TRAINING_COVERAGE,
+    figure_by_department,
+    score_dimensions,
+    scores_by_department,
+)
 from rollout.models import (
     OPEN_ACTIVITY_STATUSES,
     Activity,
@@ -101,6 +108,9 @@ class DepartmentReadiness:
     on_time_percent: int | None = None  # content deliveries of the last 90 days; None: none
     training_coverage_percent: int | None = None  # trained share of members; None: no members
     guideline_acknowledged_percent: int | None = None  # of the guidelines in force; None: none
+    # Per survey dimension, the mean of the latest result with five answers or more; None
+    # while the department has none (surveys/figures.py).
+    survey_scores: dict[str, Decimal] | None = None
     # Set for readers other than the manager when the group is too small (rollout.privacy):
     # the signals read from attitudes are shown as "hidden".
     attitude_hidden: bool = False
@@ -247,6 +257,35 @@ def _measure_guideline(row: DepartmentReadiness) -> tuple[object, str, Level]:
     return value, f"{formats.number_format(value)} %", level
 
 
+# Survey readiness (the weakest dimension's mean, 1 to 5): good from, critical below.
+SURVEY_GOOD_FROM = Decimal("3.5")
+SURVEY_WARN_FROM = Decimal("2.5")
+
+
+def _measure_survey(row: DepartmentReadiness) -> tuple[object, str, Level]:
+    """The weakest dimension of the department's latest survey result (five answers or
+    more), e.g. "2,8 Wollen"; a dash without such a result."""
+    scores = row.survey_scores
+    if not scores:
+        return None, "\N{EN DASH}", Level.NONE
+    labels = score_dimensions(SURVEY_READINESS)
+    key, label = min(
+        ((key, label) for key, label in labels if key in scores),
+        key=lambda item: scores[item[0]],
+        default=(None, ""),
+    )
+    if key is None:
+        return None, "\N{EN DASH}", Level.NONE
+    value = scores[key]
+    if value >= SURVEY_GOOD_FROM:
+        level = Level.GOOD
+    elif value >= SURVEY_WARN_FROM:
+        level = Level.WARN
+    else:
+        level = Level.BAD
+    return value, f"{formats.number_format(value, 1)} {label}", level
+
+
 READINESS_COLUMNS: tuple[ReadinessColumn, ...] = (
     ReadinessColumn(
         "stakeholders",
@@ -313,6 +352,15 @@ READINESS_COLUMNS: tuple[ReadinessColumn, ...] = (
             "who have done so."
         ),
         _measure_guideline,
+    ),
+    ReadinessColumn(
+        "survey_readiness",
+        _("Survey: weakest dimension (1–5)"),  # noqa: RUF001
+        _(
+            "The weakest ADKAR dimension in the department's latest pulse survey, shown from "
+            "five answers on; 3.5 or more is good, below 2.5 critical."
+        ),
+        _measure_survey,
     ),
 )
 
@@ -491,6 +539,7 @@ def department_readiness(
     _add_content_signals(rows)
     _add_training_coverage(rows, rollout=rollout, ids=ids)
     _add_guideline_acknowledged(rows, ids=ids)
+    _add_survey_readiness(rows, rollout=rollout, ids=ids)
     return ReadinessRows(rows.values(), rollout=rollout)
 
 
@@ -528,3 +577,21 @@ def _add_guideline_acknowledged(
         row = rows.get(department_id)
         if row is not None and asked:
             row.guideline_acknowledged_percent = 100 * acknowledged // asked
+
+
+def add_survey_readiness(row: DepartmentReadiness, *, rollout: Rollout) -> None:
+    """Fill one department's survey readiness (for `readiness_from_loaded`): one query."""
+    _add_survey_readiness({row.department.pk: row}, rollout=rollout, ids=[row.department.pk])
+
+
+def _add_survey_readiness(
+    rows: dict[int, DepartmentReadiness], *, rollout: Rollout, ids: list[int] | None
+) -> None:
+    """The survey scores per department with five answers or more (surveys/figures.py): one
+    grouped query."""
+    for department_id, scores in scores_by_department(
+        SURVEY_READINESS, rollout_id=rollout.pk, department_ids=ids
+    ).items():
+        row = rows.get(department_id)
+        if row is not None:
+            row.survey_scores = scores

@@ -3,6 +3,7 @@ through its gate, and company templates. Keyword-only, validated, atomic."""
 
 import datetime
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from enum import StrEnum
 
 from django.core.exceptions import ValidationError
@@ -206,16 +207,26 @@ def gate_criterion_add(
     by: User | None,
     threshold: int | None = None,
     label: str = "",
+    dimension: str = "",
+    min_score: Decimal | None = None,
 ) -> GateCriterion:
     """Add a criterion to a phase's gate: a computed one with a threshold (%), or a manual
-    checkbox with a label. The same criterion twice (a double submit) is refused."""
+    checkbox with a label; a survey score names its dimension and lowest mean score (the
+    threshold is then the share of departments, 100 % unless given). The same criterion
+    twice (a double submit) is refused."""
     label = label.strip()
     if kind == CriterionKind.MANUAL:
         threshold = None
+    if kind == CriterionKind.SURVEY_SCORE:
+        threshold = 100 if threshold is None else threshold
+    else:
+        dimension, min_score = "", None
     with transaction.atomic():
         phase = _lock_phase(phase)
         _ensure_gate_open(phase)
-        duplicate = phase.criteria.filter(kind=kind, threshold=threshold, label=label)
+        duplicate = phase.criteria.filter(
+            kind=kind, threshold=threshold, label=label, dimension=dimension, min_score=min_score
+        )
         if duplicate.exists():
             raise ValidationError(
                 _("This phase already has this criterion."), code="duplicate_criterion"
@@ -226,6 +237,8 @@ def gate_criterion_add(
             kind=kind,
             threshold=threshold,
             label=label,
+            dimension=dimension,
+            min_score=min_score,
             position=(last + 1) if last is not None else 0,
         )
         criterion.full_clean()

@@ -119,6 +119,7 @@ def test_levels_colour_each_signal(world):
         "content_on_time": Level.NONE,  # no deliveries
         "training_coverage": Level.BAD,  # nobody trained yet
         "guideline_acknowledged": Level.NONE,  # no guideline published
+        "survey_readiness": Level.NONE,  # no survey answered
     }
     assert levels["Personal"]["average_attitude"] == Level.BAD
     assert levels["Personal"]["champion"] == Level.BAD
@@ -133,6 +134,7 @@ def test_levels_colour_each_signal(world):
         "content_on_time": Level.NONE,
         "training_coverage": Level.NONE,  # no members
         "guideline_acknowledged": Level.NONE,
+        "survey_readiness": Level.NONE,
     }
     assert texts == {
         "stakeholders": "4",
@@ -145,6 +147,7 @@ def test_levels_colour_each_signal(world):
         "content_on_time": "\N{EN DASH}",
         "training_coverage": "0 %",
         "guideline_acknowledged": "\N{EN DASH}",
+        "survey_readiness": "\N{EN DASH}",
     }
     assert rows["Vertrieb"].worst_level == Level.BAD
     assert [column.key for column in READINESS_COLUMNS] == list(texts)
@@ -212,9 +215,10 @@ def test_query_count_is_constant_for_any_number_of_departments(world):
     given_small = count(departments=list(Department.objects.all()))
     _grow(rollout, 200)
     assert Stakeholder.objects.filter(rollout=rollout).count() > 200
-    # + content workflows and deliveries (2), training coverage (1), guideline acknowledged (1)
-    assert count() == small == 3 + 2 + 1 + 1
-    assert count(departments=list(Department.objects.all())) == given_small == 2 + 2 + 1 + 1
+    # + content workflows and deliveries (2), training coverage (1), guideline acknowledged (1),
+    # survey readiness (1)
+    assert count() == small == 3 + 2 + 1 + 1 + 1
+    assert count(departments=list(Department.objects.all())) == given_small == 2 + 2 + 1 + 1 + 1
 
 
 def test_heatmap_renders_numbers_colours_and_text(world):
