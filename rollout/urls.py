@@ -21,6 +21,11 @@ urlpatterns = [
     path("rollouts/", views.rollout_list, name="rollout_list"),
     path("rollouts/new/", views.rollout_create, name="rollout_create"),
     path("rollouts/<int:pk>/", views.dashboard, name="dashboard"),
+    path(
+        "rollouts/<int:pk>/readiness/<int:unit>/",
+        views.readiness_group,
+        name="readiness_group",
+    ),
     path("activities/<int:pk>/status/", views.activity_set_status, name="activity_set_status"),
     path("mailbox/", views.mailbox, name="mailbox"),
     path("mailbox/<str:key>/", views.mailbox_message, name="mailbox_message"),

@@ -179,6 +179,7 @@ def build(cast) -> MatrixObjects:
     for name in ("results", "edit", "wave_start"):
         pk[f"surveys:{name}"] = survey.pk
     pk["surveys:follow_up"] = wave.pk
+    pk["surveys:department"] = cast.department_a.pk
     for name in ("report_list", "report_create", "report_schedule"):
         pk[f"reports:{name}"] = rollout.pk
     for name in ("row", "edit", "owner", "status", "move", "remove"):
@@ -217,6 +218,7 @@ def build(cast) -> MatrixObjects:
             "reports:report_export": {"pk": rollout.pk, "fmt": "csv"},
             "guidelines:compliance_export": {"pk": published.pk, "fmt": "xlsx"},
             "rollout:plan_export": {"pk": rollout.pk, "fmt": "xlsx"},
+            "rollout:readiness_group": {"pk": rollout.pk, "unit": department.pk},
             "rollout:people_export_as": {"fmt": "xlsx"},
             "rollout:mailbox_message": {"key": mailbox_key},
             "notifications:unsubscribe": {

@@ -133,6 +133,7 @@ MATRIX: dict[str, tuple[str, str]] = {
     "rollout:rollout_list": MANAGER_LEADERSHIP_READ,
     "rollout:rollout_create": (manager_only("ok"), manager_only("ok")),
     "rollout:dashboard": MANAGER_LEADERSHIP_READ,
+    "rollout:readiness_group": MANAGER_LEADERSHIP_READ,
     "rollout:activity_set_status": manager_action("redirect"),
     "rollout:mailbox": MANAGER_PAGE,
     "rollout:mailbox_message": MANAGER_PAGE,
@@ -234,6 +235,8 @@ MATRIX: dict[str, tuple[str, str]] = {
     "surveys:wave_start": manager_action("redirect", deny="403"),
     "surveys:follow_up": manager_action("400", deny="403"),
     "surveys:answer": SIGNED_LINK_EMPTY_POST_400,
+    # A department's results: its head (only their own department) and the manager
+    "surveys:department": (HEAD_OF_OWN_DEPARTMENT_OR_MANAGER, NO_POST),
     # Reports
     "reports:report_list": MANAGER_LEADERSHIP_READ,
     "reports:report_create": (NO_GET, "login 403 403 403 400 400"),

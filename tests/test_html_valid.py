@@ -15,7 +15,8 @@ from django.test import Client
 from devtools.demo import HEAD_EMAIL, MANAGER_EMAIL
 from guidelines.models import AcknowledgmentRequest, VersionStatus
 from guidelines.services.guidelines import ack_token
-from rollout.models import User
+from rollout.models import Department, Rollout, User
+from rollout.selectors.readiness import GROUP_FROM
 from tests.browser.test_csp_everywhere import _manager_pages
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,6 +85,22 @@ def test_the_nu_html_checker_finds_no_error(tmp_path, media):
         (Client(headers={"accept-language": "de"}), "/accounts/login/", "login"),
     ):
         (file,) = _pages(client, [path], tmp_path, prefix)
+        names[str(file)] = path
+        files.append(file)
+    # A company with sites and divisions: the grouped heatmap, and a division's own page.
+    site = Department.objects.create(name="Standort Prüfstadt")
+    division = Department.objects.create(name="Vertrieb Prüfstadt", parent=site)
+    for number in range(GROUP_FROM):
+        Department.objects.create(name=f"Vertrieb Prüfstadt / Team {number}", parent=division)
+    rollout = Rollout.objects.order_by("pk").first()
+    for path, prefix in (
+        (f"/rollouts/{rollout.pk}/", "grouped"),
+        (f"/rollouts/{rollout.pk}/readiness/{division.pk}/", "division"),
+    ):
+        manager = Client(headers={"accept-language": "de"})
+        manager.force_login(User.objects.get(email=MANAGER_EMAIL))
+        (file,) = _pages(manager, [path], tmp_path, prefix)
+        assert b"heat-group" in file.read_bytes()
         names[str(file)] = path
         files.append(file)
     result = subprocess.run(

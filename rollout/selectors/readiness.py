@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from functools import cached_property
 
 from django.db.models import Avg, Count, Q
 from django.utils import formats, timezone
@@ -365,6 +366,165 @@ READINESS_COLUMNS: tuple[ReadinessColumn, ...] = (
 )
 
 
+# From this many departments on, the heatmap is grouped by site and division (a site is a
+# department without a parent, a division a site's child that has teams below it): one row per
+# division sums up its departments, which are shown on demand.
+GROUP_FROM = 30
+# How deep a department tree may go before the grouping gives up (a broken tree, a cycle).
+MAX_DEPTH = 32
+
+
+@dataclass(frozen=True)
+class GroupCell:
+    """One cell of a division's row: the worst level among its departments, and how many of
+    them stand at it."""
+
+    column: ReadinessColumn
+    level: Level
+    count: int  # departments at `level`
+    total: int  # departments in the group
+
+    @property
+    def text(self) -> str:
+        if self.level is Level.NONE:
+            return "\u2013"  # an en dash: nothing rated
+        return _("%(count)s of %(total)s") % {"count": self.count, "total": self.total}
+
+    @property
+    def level_label(self) -> str:
+        return self.level.label
+
+
+@dataclass
+class ReadinessGroup:
+    """A division and the departments below it (the division itself first)."""
+
+    unit: Department
+    rows: list[DepartmentReadiness]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def summary(self) -> list[GroupCell]:
+        """Per column the worst level found among the group's departments (not-rated cells
+        count only when nothing is rated) and how many departments have it."""
+        signals = [row.signals for row in self.rows]
+        cells = []
+        for index, column in enumerate(READINESS_COLUMNS):
+            levels = [row[index].level for row in signals]
+            worst = next(
+                (level for level in (Level.BAD, Level.WARN, Level.GOOD) if level in levels),
+                Level.NONE,
+            )
+            cells.append(
+                GroupCell(column=column, level=worst, count=levels.count(worst), total=len(levels))
+            )
+        return cells
+
+
+@dataclass
+class ReadinessSite:
+    """A site: its own row and the departments directly below it (`rows`), then its
+    divisions (`groups`). `unit` is None for the departments that belong to no site."""
+
+    unit: Department | None
+    rows: list[DepartmentReadiness]
+    groups: list[ReadinessGroup]
+
+
+def _chains(parents: dict[int, int | None]) -> dict[int, list[int]] | None:
+    """Each department's path from its site down to itself, or None when a parent is not
+    among the departments (a filtered list) or the tree is broken."""
+    chains: dict[int, list[int]] = {}
+    for pk in parents:
+        chain = [pk]
+        parent = parents[pk]
+        while parent is not None:
+            if parent not in parents or len(chain) > MAX_DEPTH:
+                return None
+            chain.append(parent)
+            parent = parents[parent]
+        chains[pk] = chain[::-1]
+    return chains
+
+
+def readiness_sites(rows: Iterable[DepartmentReadiness]) -> list[ReadinessSite] | None:
+    """The rows grouped by site and division, or None where grouping would not help: fewer
+    than GROUP_FROM departments, no department inside another, or a tree that is incomplete.
+    No query: the departments' `parent_id` is enough."""
+    rows = list(rows)
+    if len(rows) < GROUP_FROM:
+        return None
+    by_id = {row.department.pk: row for row in rows}
+    parents = {pk: row.department.parent_id for pk, row in by_id.items()}
+    with_children = {parent for parent in parents.values() if parent is not None}
+    if not with_children:
+        return None
+    chains = _chains(parents)
+    if chains is None:
+        return None
+
+    def by_name(row: DepartmentReadiness) -> str:
+        return row.department.name.casefold()
+
+    site_rows: dict[int | None, list[DepartmentReadiness]] = {}
+    group_rows: dict[int, list[DepartmentReadiness]] = {}
+    group_site: dict[int, int] = {}
+    for pk, chain in chains.items():
+        row = by_id[pk]
+        if len(chain) == 1:
+            site_rows.setdefault(pk if pk in with_children else None, []).append(row)
+        elif len(chain) == 2 and pk not in with_children:
+            site_rows.setdefault(chain[0], []).append(row)
+        else:
+            group_rows.setdefault(chain[1], []).append(row)
+            group_site[chain[1]] = chain[0]
+    groups_of_site: dict[int | None, list[ReadinessGroup]] = {}
+    for unit_pk, members in group_rows.items():
+        members.sort(key=lambda row: (row.department.pk != unit_pk, by_name(row)))
+        if len(members) == 1:  # a division of one: no row of its own needed
+            site_rows.setdefault(group_site[unit_pk], []).extend(members)
+            continue
+        groups_of_site.setdefault(group_site[unit_pk], []).append(
+            ReadinessGroup(unit=by_id[unit_pk].department, rows=members)
+        )
+    sites = []
+    for site_pk in {*site_rows, *groups_of_site}:
+        own = site_rows.get(site_pk, [])
+        own.sort(key=lambda row: (row.department.pk != site_pk, by_name(row)))
+        groups = sorted(groups_of_site.get(site_pk, []), key=lambda g: g.unit.name.casefold())
+        sites.append(
+            ReadinessSite(
+                unit=by_id[site_pk].department if site_pk is not None else None,
+                rows=own,
+                groups=groups,
+            )
+        )
+    sites.sort(key=lambda site: (site.unit is None, site.unit.name.casefold() if site.unit else ""))
+    return sites
+
+
+def descendants(unit: Department) -> list[Department]:
+    """The department and every department below it, by name: one query."""
+    parents: dict[int, int | None] = {}
+    names: dict[int, Department] = {}
+    for department in Department.objects.only("id", "name", "parent_id"):
+        parents[department.pk] = department.parent_id
+        names[department.pk] = department
+    children: dict[int, list[int]] = {}
+    for pk, parent in parents.items():
+        if parent is not None:
+            children.setdefault(parent, []).append(pk)
+    found, todo = {unit.pk}, [unit.pk]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return sorted((names[pk] for pk in found if pk in names), key=lambda d: d.name.casefold())
+
+
 class ReadinessRows(list[DepartmentReadiness]):
     """The readiness of several departments (a list), with the figures for a text summary."""
 
@@ -383,6 +543,11 @@ class ReadinessRows(list[DepartmentReadiness]):
     @property
     def columns(self) -> tuple[ReadinessColumn, ...]:
         return READINESS_COLUMNS
+
+    @cached_property
+    def sites(self) -> list[ReadinessSite] | None:
+        """The heatmap grouped by site and division (None: shown as one flat list)."""
+        return readiness_sites(self)
 
     @property
     def hidden_attitudes(self) -> int:
@@ -483,7 +648,7 @@ def department_readiness(
     rollout: five queries (four when the departments are given), whatever their number."""
     today = today or timezone.localdate()
     if departments is None:
-        chosen = list(Department.objects.only("id", "name").order_by("name"))
+        chosen = list(Department.objects.only("id", "name", "parent_id").order_by("name"))
         ids = None
     else:
         chosen = list(departments)

@@ -19,17 +19,23 @@ from django_htmx.http import reswap
 from core import mytasks
 from core.access import manager_or_leadership_required, manager_required, require_manager
 from core.health import health_report
+from core.htmx import is_fragment_request, patch_vary_on_htmx, render_fragment_or_page
 from core.http import private_no_store, uncompressed
 from core.mailbox import mail_for_reader, mailbox_enabled, mailbox_get, mailbox_list
 from rollout import selectors, services
 from rollout.forms import TEMPLATE_EMPTY, ActivityStatusForm, RolloutForm
 from rollout.lewin import LEWIN_TEMPLATE
-from rollout.models import Activity, Language, Rollout
+from rollout.models import Activity, Department, Language, Rollout
 from rollout.privacy import sees_attitudes
 from rollout.selectors.activity_feed import latest_changes
 from rollout.selectors.communication import recent_successes, upcoming_events
 from rollout.selectors.core import rollout_current_cached, rollout_visible_cached
-from rollout.selectors.readiness import ReadinessRows, department_readiness
+from rollout.selectors.readiness import (
+    ReadinessGroup,
+    ReadinessRows,
+    department_readiness,
+    descendants,
+)
 from rollout.services.plan import rollout_template_plan
 
 # --- Access helpers: check permission and load with the right joins; deny with 404 -------
@@ -113,6 +119,34 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "recent_successes": SimpleLazyObject(partial(recent_successes, rollout=rollout)),
         },
+    )
+
+
+@require_GET
+@login_required
+def readiness_group(request: HttpRequest, pk: int, unit: int) -> HttpResponse:
+    """One division of the grouped heatmap: for htmx its `<tbody>`, open or (`?collapsed=1`)
+    closed; without JavaScript a page of its own with the division's departments. The same
+    readers and the same privacy as the dashboard."""
+    rollout = _rollout_for_viewer(request, pk)
+    division = get_object_or_404(Department.objects.only("id", "name", "parent_id"), pk=unit)
+    private = not sees_attitudes(request.user)
+    collapsed = request.GET.get("collapsed") == "1"
+    if collapsed and not is_fragment_request(request):
+        return patch_vary_on_htmx(
+            request,
+            redirect(reverse("rollout:dashboard", args=[rollout.pk]) + f"#heat-group-{unit}"),
+        )
+    rows = department_readiness(rollout=rollout, departments=descendants(division))
+    if private:
+        rows.hide_small_groups()
+    ordered = sorted(rows, key=lambda row: (row.department.pk != division.pk, row.department.name))
+    group = ReadinessGroup(unit=division, rows=ordered)
+    return render_fragment_or_page(
+        request,
+        "rollout/readiness_group.html",
+        "group",
+        {"rollout": rollout, "group": group, "readiness": rows, "open": not collapsed},
     )
 
 
