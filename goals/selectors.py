@@ -15,6 +15,8 @@ from rollout.models import (
     OPEN_ACTIVITY_STATUSES,
     Activity,
     ActivityKind,
+    GateException,
+    GateExceptionState,
     Phase,
     PhaseStatus,
     Rollout,
@@ -131,7 +133,7 @@ class LeadershipOverview:
     overdue_count: int  # open activities past their due date: the escalations
     stories: list[SuccessStory]
     milestones: list[Activity]
-    signoffs: list = field(default_factory=list)
+    signoffs: list[GateException] = field(default_factory=list)  # awaiting the sponsor
 
 
 LEADERSHIP_LIST_LIMIT = 5
@@ -161,8 +163,14 @@ def leadership_overview(*, rollout: Rollout, today: datetime.date) -> Leadership
         .only("title", "due_date")
         .order_by("due_date", "pk")[:LEADERSHIP_LIST_LIMIT]
     )
+    signoffs = list(
+        GateException.objects.filter(phase__rollout=rollout, state=GateExceptionState.PENDING)
+        .select_related("phase")
+        .order_by("requested_at", "pk")[:LEADERSHIP_LIST_LIMIT]
+    )
     return LeadershipOverview(
         rollout=rollout,
+        signoffs=signoffs,
         rows=rows,
         verdict=rollout_verdict(rollout=rollout, rows=rows, today=today),
         decisions=decisions,
