@@ -2,19 +2,25 @@
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
 from notifications.models import FanOut, FanOutState, Notification, NotificationState
 
 PAGE = 50
 
 
-def outbox_overview(*, person_id: int | None = None) -> dict[str, object]:
-    """The failed ones, the next due, the latest finished, counts by state, and the mass
-    mailings still being written or failed (5 queries)."""
+def outbox_overview(*, person_id: int | None = None, search: str = "") -> dict[str, object]:
+    """The failed ones, the next due, the sent ones (newest sent first), the cancelled ones,
+    counts by state, and the mass mailings still being written or failed (6 queries). With
+    `person_id` only one person's rows; `search` finds a recipient by name or address."""
     rows = Notification.objects.all()
     if person_id is not None:
         rows = rows.filter(person_id=person_id)
+    search = search.strip()
+    if search:
+        rows = rows.filter(
+            Q(recipient_name__icontains=search) | Q(recipient_email__icontains=search)
+        )
     counts = rows.aggregate(
         **{state: Count("pk", filter=Q(state=state)) for state in NotificationState.values}
     )
@@ -34,14 +40,13 @@ def outbox_overview(*, person_id: int | None = None) -> dict[str, object]:
                 "due_at", "pk"
             )[:PAGE]
         ),
-        "log": list(
-            rows.exclude(
-                state__in=[
-                    NotificationState.PENDING,
-                    NotificationState.SENDING,
-                    NotificationState.FAILED,
-                ]
-            ).order_by("-due_at", "-pk")[:PAGE]
+        "sent": list(
+            rows.filter(state__in=[NotificationState.SENT, NotificationState.DIGESTED]).order_by(
+                F("sent_at").desc(nulls_last=True), "-due_at", "-pk"
+            )[:PAGE]
+        ),
+        "cancelled": list(
+            rows.filter(state=NotificationState.CANCELLED).order_by("-due_at", "-pk")[:PAGE]
         ),
     }
 
