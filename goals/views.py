@@ -30,6 +30,7 @@ from goals.models import Goal, ValueSource
 from goals.selectors import GoalRow
 from rollout.models import Rollout
 from rollout.selectors.core import rollout_current_cached, rollout_visible_cached
+from surveys.selectors import survey_trends
 
 PREVIEW_ROWS = 10
 
@@ -249,7 +250,14 @@ def leadership(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "goals/leadership.html",
-        {"rollout": rollout, "overview": overview, "charts": charts, "today": today},
+        {
+            "rollout": rollout,
+            "overview": overview,
+            "charts": charts,
+            "today": today,
+            # The pulse surveys' trend: the company and groups of five or more, no free text.
+            "survey_trends": survey_trends(rollout_id=rollout.pk),
+        },
     )
 
 

@@ -27,6 +27,7 @@ from rollout.selectors.communication import kpi_summary, recent_successes
 from rollout.selectors.core import RolloutDashboard, RolloutSignals, Share, rollout_dashboard
 from rollout.selectors.readiness import DepartmentReadiness, department_readiness
 from rollout.selectors.workflows import TrendWeek, WorkflowOverview, workflow_overview
+from surveys.selectors import survey_trends
 
 MIN_GROUP = 5
 REPORT_LIST_LIMIT = 50
@@ -95,6 +96,9 @@ class ReportFigures:
     verdict: object = None
     leadership: LeadershipOverview | None = None
     swings: list[str] = field(default_factory=list)
+    # The readiness pulse surveys' trend (surveys.selectors.survey_trends): company and groups
+    # of five answers or more, never a free text.
+    survey_trends: list = field(default_factory=list)
 
     @property
     def trend(self) -> list[TrendWeek]:
@@ -168,6 +172,7 @@ def report_figures(
         verdict=leadership.verdict,
         leadership=leadership,
         swings=_swings(today=today),
+        survey_trends=survey_trends(rollout_id=rollout.pk),
         rollout=rollout,
         today=today,
         dashboard=dashboard,

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import forms as number_fields
 from core.widgets import DateInput
-from rollout.models import Department
+from rollout.models import Department, Phase
 from surveys.models import (
     DIMENSIONS,
     OPEN_QUESTION,
@@ -33,6 +33,7 @@ class SurveyForm(forms.ModelForm):
             "title",
             "audience_all",
             "audience_departments",
+            "audience_phase",
             "open_days",
             "repeat_weeks",
             "is_active",
@@ -43,12 +44,26 @@ class SurveyForm(forms.ModelForm):
             "open_days": number_fields.IntegerField,
             "repeat_weeks": number_fields.IntegerField,
         }
-        labels = {"audience_all": _("Ask everyone")}
-        help_texts = {"audience_all": _("Otherwise only the departments ticked below.")}
+        labels = {
+            "audience_all": _("Ask everyone"),
+            "audience_phase": _("Also the trainees of the phase"),
+        }
+        help_texts = {
+            "audience_all": _(
+                "Otherwise only the departments ticked below and the trainees of the phase."
+            ),
+            "audience_phase": _(
+                "The people invited to a training of this phase, whatever their department."
+            ),
+        }
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.fields["audience_departments"].queryset = Department.objects.order_by("name")
+        phase = self.fields["audience_phase"]
+        phase.queryset = Phase.objects.filter(rollout_id=self.instance.rollout_id).order_by("order")
+        phase.label_from_instance = lambda item: item.get_kind_display()
+        phase.empty_label = _("No phase")
         texts = self.instance.texts or {}
         self.question_fields: list[tuple[str, list[forms.BoundField]]] = []
         for language in SURVEY_LANGUAGES:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Authored
-from rollout.models import Department, Person, Rollout
+from rollout.models import Department, Person, Phase, Rollout
 
 MIN_GROUP = 5  # results are shown only for groups of at least this many answers
 
@@ -76,6 +76,16 @@ class Survey(Authored):
     audience_departments = models.ManyToManyField(
         Department, verbose_name=_("departments"), blank=True, related_name="surveys"
     )
+    # With `audience_all` off: also the people invited to a training of this phase (of the
+    # survey's rollout), whatever their department.
+    audience_phase = models.ForeignKey(
+        Phase,
+        verbose_name=_("trainees of the phase"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     open_days = models.PositiveSmallIntegerField(
         _("open for (days)"),
         default=14,
@@ -109,6 +119,8 @@ class Survey(Authored):
 
     def clean(self) -> None:
         super().clean()
+        if self.audience_phase_id and self.audience_phase.rollout_id != self.rollout_id:
+            raise ValidationError({"audience_phase": _("Choose a phase of this rollout.")})
         texts = self.texts if isinstance(self.texts, dict) else {}
         for language in SURVEY_LANGUAGES:
             questions = texts.get(language)

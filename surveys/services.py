@@ -10,16 +10,18 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.signing import LinkInvalid, LinkPurpose, link_read, link_token
+from guidelines.models import SessionStatus, TrainingInvitation
 from notifications.models import FanOut
 from notifications.services import QueuedNotification
 from notifications.services.fanout import FanOutSource, Slice, fanout_start, register_source
-from rollout.models import Activity, Department, Person, PhaseStatus, Rollout, User
+from rollout.models import Activity, Department, Person, Phase, PhaseStatus, Rollout, User
+from rollout.selectors.readiness import readiness_changed
 from rollout.services import activity_create
 from surveys.models import (
     DIMENSIONS,
@@ -66,20 +68,23 @@ def survey_create(
     departments: Iterable[Department] = (),
     open_days: int = 14,
     repeat_weeks: int | None = None,
+    phase: Phase | None = None,
 ) -> Survey:
     """A new survey of the rollout, with the template's German and English questions unless
-    `texts` are given."""
+    `texts` are given. Without `audience_all` it asks the `departments` and the people invited
+    to the trainings of `phase`."""
     survey = Survey(
         rollout=rollout,
         title=title.strip(),
         texts=_clean_texts(texts),
         audience_all=audience_all,
+        audience_phase=None if audience_all else phase,
         open_days=open_days,
         repeat_weeks=repeat_weeks or None,
         created_by=by,
     )
     departments = list(departments)
-    _check_audience(audience_all, departments)
+    _check_audience(audience_all, departments, phase)
     survey.full_clean()
     with transaction.atomic():
         survey.save()
@@ -87,10 +92,16 @@ def survey_create(
     return survey
 
 
-def _check_audience(audience_all: bool, departments: list[Department]) -> None:
-    if not audience_all and not departments:
+def _check_audience(
+    audience_all: bool, departments: list[Department], phase: Phase | None = None
+) -> None:
+    if not audience_all and not departments and phase is None:
         raise ValidationError(
-            {"audience_departments": _("Choose the departments, or ask everyone.")}
+            {
+                "audience_departments": _(
+                    "Choose the departments or a phase's trainees, or ask everyone."
+                )
+            }
         )
 
 
@@ -105,14 +116,16 @@ def survey_update(
     open_days: int = 14,
     repeat_weeks: int | None = None,
     is_active: bool = True,
+    phase: Phase | None = None,
 ) -> Survey:
     """Change the questions, audience and rhythm; waves already started keep their invitations
     (the questions shown are always the survey's current ones)."""
     departments = list(departments)
-    _check_audience(audience_all, departments)
+    _check_audience(audience_all, departments, phase)
     survey.title = title.strip()
     survey.texts = _clean_texts(texts)
     survey.audience_all = audience_all
+    survey.audience_phase = None if audience_all else phase
     survey.open_days = open_days
     survey.repeat_weeks = repeat_weeks or None
     survey.is_active = is_active
@@ -123,6 +136,7 @@ def survey_update(
                 "title",
                 "texts",
                 "audience_all",
+                "audience_phase",
                 "open_days",
                 "repeat_weeks",
                 "is_active",
@@ -137,10 +151,19 @@ def survey_update(
 
 def people_in_audience(*, survey: Survey):
     """The active people a wave of `survey` asks (with their accounts, for the email's
-    language)."""
+    language): everyone, or those in the chosen departments and those invited to a training
+    of the chosen phase that is not cancelled (each once)."""
     people = Person.objects.filter(is_active=True)
     if not survey.audience_all:
-        people = people.filter(department__in=survey.audience_departments.all())
+        chosen = Q(department__in=survey.audience_departments.values("pk"))
+        if survey.audience_phase_id:
+            trainees = (
+                TrainingInvitation.objects.filter(session__phase_id=survey.audience_phase_id)
+                .exclude(session__status=SessionStatus.CANCELLED)
+                .values("person_id")
+            )
+            chosen |= Q(pk__in=trainees)
+        people = people.filter(chosen)
     return people.select_related("user").order_by("pk")
 
 
@@ -363,6 +386,8 @@ def answer_submit(
         )
         answer.full_clean(exclude=["wave", "department"])
         answer.save(force_insert=True)
+        # The heatmap on the dashboard shows the survey readiness: rebuild it.
+        transaction.on_commit(readiness_changed)
     invitation.answered_on = today
     return answer
 

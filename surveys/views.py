@@ -21,6 +21,7 @@ from core.htmx import is_fragment_request, render_fragment_or_page
 from core.http import private_no_store
 from rollout.models import Department, Rollout
 from rollout.selectors.core import departments_led_by, rollout_visible_cached
+from rollout.selectors.departments import rollout_for_departments
 from surveys import selectors, services
 from surveys.forms import AnswerForm, FollowUpForm, SurveyForm, WaveStartForm
 from surveys.models import Survey, SurveyInvitation, SurveyWave, WaveStatus, template_texts
@@ -93,6 +94,7 @@ def _save(request: HttpRequest, form: SurveyForm, rollout: Rollout, survey: Surv
         "texts": form.texts(),
         "audience_all": data["audience_all"],
         "departments": data["audience_departments"],
+        "phase": data.get("audience_phase"),
         "open_days": data["open_days"],
         "repeat_weeks": data["repeat_weeks"],
         "by": request.user,
@@ -248,6 +250,32 @@ def follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_GET
+@login_required
+def department_results(request: HttpRequest, pk: int) -> HttpResponse:
+    """A department's results for its head (or deputy) and the manager: per survey of the
+    rollout the department pages speak about, the trend of each ADKAR dimension in the
+    waves where the department had five answers or more. Nothing merged, nothing
+    company-wide, never a free text. Anyone else gets a 404."""
+    user = request.user
+    queryset = Department.objects.all() if user.is_manager else departments_led_by(user=user)
+    department = get_object_or_404(queryset, pk=pk)
+    rollout = rollout_for_departments()
+    trends = (
+        selectors.survey_trends(rollout_id=rollout.pk, scope=[department.pk]) if rollout else []
+    )
+    return render(
+        request,
+        "surveys/department.html",
+        {
+            "department": department,
+            "rollout": rollout,
+            "trends": trends,
+            "min_group": selectors.MIN_GROUP,
+        },
+    )
+
+
 def _departments(group: selectors.GroupScores) -> list[Department]:
     return list(Department.objects.filter(pk__in=group.department_ids))
 
@@ -333,5 +361,6 @@ urlpatterns = [
     path("surveys/<int:pk>/edit/", survey_edit, name="edit"),
     path("surveys/<int:pk>/waves/", wave_start, name="wave_start"),
     path("surveys/waves/<int:pk>/follow-up/", follow_up, name="follow_up"),
+    path("departments/<int:pk>/survey-results/", department_results, name="department"),
     path("survey/<str:token>/", answer, name="answer"),
 ]

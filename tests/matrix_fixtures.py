@@ -180,6 +180,7 @@ def build(cast) -> MatrixObjects:
         pk[f"surveys:{name}"] = survey.pk
     pk["surveys:follow_up"] = wave.pk
     pk["surveys:department"] = cast.department_a.pk
+    pk["surveys:department"] = cast.department_a.pk
     for name in ("report_list", "report_create", "report_schedule"):
         pk[f"reports:{name}"] = rollout.pk
     for name in ("row", "edit", "owner", "status", "move", "remove"):

@@ -237,6 +237,8 @@ MATRIX: dict[str, tuple[str, str]] = {
     "surveys:answer": SIGNED_LINK_EMPTY_POST_400,
     # A department's results: its head (only their own department) and the manager
     "surveys:department": (HEAD_OF_OWN_DEPARTMENT_OR_MANAGER, NO_POST),
+    # A department's results: its head (only their own department) and the manager
+    "surveys:department": (HEAD_OF_OWN_DEPARTMENT_OR_MANAGER, NO_POST),
     # Reports
     "reports:report_list": MANAGER_LEADERSHIP_READ,
     "reports:report_create": (NO_GET, "login 403 403 403 400 400"),
