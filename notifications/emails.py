@@ -30,7 +30,7 @@ def notification_message(notification: Notification) -> EmailMultiAlternatives:
         raise LookupError(f"Unknown notification kind {notification.kind!r}.")
     unsubscribe_url = None if kind.mandatory else unsubscribe_link(notification)
     with (
-        translation.override(notification.language),
+        translation.override(language_now(notification)),
         timezone.override(zone_of(notification.time_zone)),
     ):
         subject, text, html = render_parts(kind, notification, unsubscribe_url=unsubscribe_url)
@@ -46,6 +46,18 @@ def notification_message(notification: Notification) -> EmailMultiAlternatives:
     for filename, content, mimetype in attachments:
         message.attach(filename, content, mimetype)
     return message
+
+
+def language_now(notification: Notification) -> str:
+    """The recipient's language when the mail goes out, not when it was queued: a digest
+    bundles items of several days, and a person may have switched meanwhile. An account's
+    choice first (as when queueing), then the directory entry's, then the row's. Uses the
+    `user` and `person` the sender loads with the row (no query of its own there)."""
+    if notification.user_id and notification.user.language:
+        return notification.user.language
+    if notification.person_id and notification.person.language:
+        return notification.person.language
+    return notification.language or settings.LANGUAGE_CODE
 
 
 def render_parts(

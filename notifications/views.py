@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.access import manager_required
 from core.http import private_no_store, uncompressed
+from core.language import language_of, speak
 from notifications import selectors, services
 from notifications.emails import unsubscribe_target
 from notifications.forms import DepartmentChannelForm, ReminderRuleForm, ReminderSettingsForm
@@ -24,7 +25,7 @@ from notifications.models import (
     Unsubscription,
 )
 from notifications.rules import all_rules
-from rollout.models import Department, Person, Rollout
+from rollout.models import Department, Person, Rollout, User
 
 OUTBOX_TEMPLATE = "notifications/outbox.html"
 RULES_TEMPLATE = "notifications/rules.html"
@@ -173,6 +174,16 @@ def department_channels(request: HttpRequest) -> HttpResponse:
     return render(request, CHANNELS_TEMPLATE, {"rows": rows}, status=status)
 
 
+def _language_of_address(email: str) -> str:
+    """The language mail to this address is written in (see services.recipient_for): the
+    directory entry's (its account's first), else an account's: at most 2 queries."""
+    person = Person.objects.select_related("user").filter(email__iexact=email).first()
+    if person is not None:
+        return language_of(person)
+    user = User.objects.filter(email__iexact=email).only("language").first()
+    return user.language if user else ""
+
+
 @private_no_store
 @csrf_exempt  # RFC 8058 one-click: mail programs POST without a session or CSRF token
 @require_http_methods(["GET", "POST"])
@@ -186,6 +197,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     kind = get_kind(key)
     if kind is None:
         raise Http404
+    speak(request, _language_of_address(email))  # the mail's language, not the browser's
     done = Unsubscription.objects.filter(email=email, kind=key).exists()
     if request.method == "POST":
         Unsubscription.objects.get_or_create(email=email, kind=key)

@@ -100,7 +100,7 @@ def acknowledgment_request_for(*, person_id: int, version_id: int) -> Acknowledg
     acknowledgment if any: 1 query. None when the person is not in the version's scope."""
     found = list(
         AcknowledgmentRequest.objects.select_related(
-            "version__guideline", "person", "acknowledgment"
+            "version__guideline", "person", "person__user", "acknowledgment"
         )
         .filter(person_id=person_id, version_id=version_id)
         .order_by()[:1]

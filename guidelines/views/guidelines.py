@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.access import is_manager_or_leadership, manager_required, require_manager
 from core.exports import export_response
 from core.http import private_no_store
+from core.language import language_of, speak
 from guidelines.forms.guidelines import (
     AcknowledgeForm,
     ApproveForm,
@@ -604,6 +605,7 @@ def acknowledge(request: HttpRequest, token: str) -> HttpResponse:
         return _link_page(request, "not_in_scope", status=404)
     if not ack_request.person.is_active:
         return _link_page(request, "invalid", status=404)
+    speak(request, language_of(ack_request.person))  # the mail's language, not the browser's
     version = ack_request.version
     if version.status not in PUBLISHED_STATUSES:
         return _link_page(request, "invalid", status=404)
@@ -656,6 +658,7 @@ def acknowledge_resend(request: HttpRequest, token: str) -> HttpResponse:
     )
     if ack_request is None or not ack_request.person.is_active:
         return _link_page(request, "not_in_scope", status=404)
+    speak(request, language_of(ack_request.person))
     if ack_request.version.status == VersionStatus.SUPERSEDED:
         superseded = ack_request.version
         ack_request = _current_request(ack_request)

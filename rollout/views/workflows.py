@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.access import manager_required, require_manager
+from core.language import language_of, speak
 from core.throttle import throttled
 from notifications.waiting import with_sending_note
 from rollout.forms.workflows import (
@@ -406,6 +407,7 @@ def supply(request: HttpRequest, token: str) -> HttpResponse:
     if found is None:
         return render(request, "rollout/workflows/link_invalid.html", status=404)
     workflow, person = found
+    speak(request, language_of(person))  # the mail's language, not the browser's
     if request.method == "POST" and "close" in request.POST:
         return _supply_close(request, person, request.POST["close"])
     form = DeliveryForm(
