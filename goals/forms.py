@@ -1,12 +1,13 @@
 """Forms of goals, their values and the import of a network's analytics export."""
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core import forms as number_fields
 from core.widgets import DateInput
 from goals.models import Goal
-from rollout.models import Department, Person
+from rollout.models import Department, Person, SuccessStory
 
 
 class GoalForm(forms.ModelForm):
@@ -74,3 +75,19 @@ class ColumnMappingForm(forms.Form):
         ):
             raise forms.ValidationError(_("The date and the value must be different columns."))
         return data
+
+
+class StoryLinkForm(forms.Form):
+    """Which success story of the rollout moves this goal: one tied to no goal yet (or to this
+    one, so that a double submit is no error); a story moves at most one goal."""
+
+    story = forms.ModelChoiceField(label=_("Success story"), queryset=SuccessStory.objects.none())
+
+    def __init__(self, *args: object, goal: Goal, **kwargs: object) -> None:
+        super().__init__(*args, auto_id="story-%s", **kwargs)
+        self.fields["story"].queryset = (
+            SuccessStory.objects.filter(rollout_id=goal.rollout_id)
+            .filter(Q(goal_link__isnull=True) | Q(goal_link__goal_id=goal.pk))
+            .only("title", "date")
+            .order_by("-date", "-pk")
+        )

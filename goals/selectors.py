@@ -186,3 +186,12 @@ def goal_of_story(story: SuccessStory) -> Goal | None:
         return story.goal_link.goal
     except GoalStory.DoesNotExist:
         return None
+
+
+def goal_stories(*, goal: Goal) -> list[SuccessStory]:
+    """The success stories that move the goal, newest first: one query."""
+    return list(
+        SuccessStory.objects.filter(goal_link__goal=goal)
+        .select_related("department")
+        .order_by("-date", "-pk")
+    )

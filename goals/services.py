@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from core.access import require_manager
 from core.signing import LinkPurpose, link_payload, link_token
-from goals.models import Goal, GoalValue, ValueSource
-from rollout.models import Person, User
+from goals.models import Goal, GoalStory, GoalValue, ValueSource
+from rollout.models import Person, SuccessStory, User
 
 GOAL_VALUE_LINK_DAYS = 45
 GOAL_VALUE_LINK = LinkPurpose(
@@ -119,3 +119,22 @@ def goal_value_request(*, goal: Goal, by: User) -> bool:
             context={"person_id": owner.pk},
         )
     return True
+
+
+# --- Success stories that move a goal -----------------------------------------------------------
+
+
+def goal_story_link(*, goal: Goal, story: SuccessStory, by: User) -> GoalStory:
+    """Tie a success story of the goal's rollout to the goal; a story already tied to this
+    goal stays so (a double submit links once), one tied to another goal moves here."""
+    require_manager(by, action=True)
+    if story.rollout_id != goal.rollout_id:
+        raise ValidationError(_("The story belongs to another rollout."), code="other_rollout")
+    with transaction.atomic():
+        link, _created = GoalStory.objects.update_or_create(story=story, defaults={"goal": goal})
+    return link
+
+
+def goal_story_unlink(*, goal: Goal, story_id: int, by: User) -> None:
+    require_manager(by, action=True)
+    GoalStory.objects.filter(goal=goal, story_id=story_id).delete()

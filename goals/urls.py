@@ -15,4 +15,5 @@ urlpatterns = [
     path("goals/<int:pk>/import/", views.goal_import, name="import"),
     path("goals/<int:pk>/ask-owner/", views.goal_value_request, name="value_request"),
     path("goals/value/<str:token>/", views.goal_value_link, name="value_link"),
+    path("goals/<int:pk>/stories/", views.goal_story_link, name="story_link"),
 ]

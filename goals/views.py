@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -25,7 +26,13 @@ from goals.analytics_files import (
     read_analytics_file,
 )
 from goals.charts import line_chart
-from goals.forms import AnalyticsUploadForm, ColumnMappingForm, GoalForm, GoalValueForm
+from goals.forms import (
+    AnalyticsUploadForm,
+    ColumnMappingForm,
+    GoalForm,
+    GoalValueForm,
+    StoryLinkForm,
+)
 from goals.models import Goal, ValueSource
 from goals.selectors import GoalRow
 from rollout.models import Rollout
@@ -87,7 +94,11 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail_page(
-    request: HttpRequest, row: GoalRow, value_form: GoalValueForm, status: int = 200
+    request: HttpRequest,
+    row: GoalRow,
+    value_form: GoalValueForm,
+    status: int = 200,
+    story_form: StoryLinkForm | None = None,
 ) -> HttpResponse:
     return render(
         request,
@@ -100,6 +111,8 @@ def _detail_page(
             "values": list(reversed(row.points))[:20],
             "value_form": value_form,
             "can_edit": request.user.is_manager,
+            "stories": selectors.goal_stories(goal=row.goal),
+            "story_form": story_form or StoryLinkForm(goal=row.goal),
         },
         status=status,
     )
@@ -305,3 +318,21 @@ def goal_value_link(request: HttpRequest, token: str) -> HttpResponse:
         {"goal": goal, "form": form, "values": values},
         status=400 if form.errors else 200,
     )
+
+
+@require_POST
+@manager_required(actions_forbidden=True)
+def goal_story_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Tie a success story to the goal it moves, or untie it (`unlink` carries its id)."""
+    goal = _goal_for_manager(request, pk)
+    if request.POST.get("unlink", "").isdigit():
+        services.goal_story_unlink(goal=goal, story_id=int(request.POST["unlink"]), by=request.user)
+        messages.success(request, _("The success story no longer counts for this goal."))
+        return redirect(reverse("goals:detail", args=[goal.pk]) + "#goal-stories")
+    form = StoryLinkForm(request.POST, goal=goal)
+    if form.is_valid():
+        services.goal_story_link(goal=goal, story=form.cleaned_data["story"], by=request.user)
+        messages.success(request, _("The success story now counts for this goal."))
+        return redirect(reverse("goals:detail", args=[goal.pk]) + "#goal-stories")
+    row = selectors.goal_row(goal_id=goal.pk, today=timezone.localdate())
+    return _detail_page(request, row, GoalValueForm(), status=400, story_form=form)

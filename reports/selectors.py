@@ -13,7 +13,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, prefetch_related_objects
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -130,6 +130,13 @@ class ReportFigures:
         return sum(1 for state in current.criteria if not state.is_met) if current else 0
 
 
+def _with_goals(stories: list[SuccessStory]) -> list[SuccessStory]:
+    """The stories with the goal each one moves (one query)."""
+    stories = list(stories)
+    prefetch_related_objects(stories, "goal_link__goal")
+    return stories
+
+
 def report_figures(
     *, rollout: Rollout, today: datetime.date | None = None, now: datetime.datetime | None = None
 ) -> ReportFigures:
@@ -197,7 +204,7 @@ def report_figures(
             if entry.readiness.resistant_high_influence and not entry.attitude_hidden
         ],
         sessions=sessions,
-        stories=recent_successes(rollout=rollout, limit=STORY_LIMIT),
+        stories=_with_goals(recent_successes(rollout=rollout, limit=STORY_LIMIT)),
         kpis=kpi_summary(rollout=rollout),
         previous=(
             Report.objects.filter(rollout=rollout, status=ReportStatus.READY)

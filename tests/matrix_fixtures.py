@@ -91,6 +91,7 @@ def build(cast) -> MatrixObjects:
         "published", questions=[("Wer spricht für uns?", ["Alle", "Das Team"], 1)]
     )
     draft = factories.guideline_version("draft")
+    in_review = factories.guideline_version("review")
     question = published.questions.first()
     ack_request = AcknowledgmentRequest.objects.get(version=published, person=employee)
 
@@ -144,6 +145,8 @@ def build(cast) -> MatrixObjects:
     for name in ("version_edit", "version_submit", "version_return", "version_approve"):
         pk[f"guidelines:{name}"] = draft.pk
     pk["guidelines:version_publish"] = draft.pk
+    for name in ("council_version", "council_approve", "council_send_back"):
+        pk[f"guidelines:{name}"] = in_review.pk
     for name in ("training_list", "training_create", "training_trainers"):
         pk[f"guidelines:{name}"] = rollout.pk
     for name in (
@@ -166,7 +169,7 @@ def build(cast) -> MatrixObjects:
     goal = make_goal(rollout, weeks=2, owner=employee)
     for name in ("list", "create"):
         pk[f"goals:{name}"] = rollout.pk
-    for name in ("detail", "edit", "value_add", "import", "value_request"):
+    for name in ("detail", "edit", "value_add", "import", "value_request", "story_link"):
         pk[f"goals:{name}"] = goal.pk
     from surveys import services as survey_services
     from surveys.models import SurveyInvitation
@@ -179,7 +182,6 @@ def build(cast) -> MatrixObjects:
     for name in ("results", "edit", "wave_start"):
         pk[f"surveys:{name}"] = survey.pk
     pk["surveys:follow_up"] = wave.pk
-    pk["surveys:department"] = cast.department_a.pk
     pk["surveys:department"] = cast.department_a.pk
     for name in ("report_list", "report_create", "report_schedule"):
         pk[f"reports:{name}"] = rollout.pk

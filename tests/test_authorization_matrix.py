@@ -30,7 +30,7 @@ from tests.conftest import CAST
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = ("core", "rollout", "guidelines", "surveys", "reports", "notifications")
+PROJECT_APPS = ("core", "rollout", "guidelines", "surveys", "goals", "reports", "notifications")
 NOT_WALKED_NAMESPACES = {"admin"}
 DENIED = {"login", "403", "404", "405"}
 
@@ -226,7 +226,8 @@ MATRIX: dict[str, tuple[str, str]] = {
     "goals:value_add": manager_action("422", deny="403"),
     "goals:import": (manager_only("ok"), manager_only("ok", deny="403")),
     "goals:value_request": manager_action("redirect", deny="403"),
-    "goals:value_link": SIGNED_LINK_EMPTY_POST_400,  # the owner's link (no account needed)
+    "goals:value_link": SIGNED_LINK_EMPTY_POST_400,
+    "goals:story_link": manager_action("400", deny="403"),  # the owner's link (no account needed)
     # Pulse surveys (the signed link is the employee's invitation to an open wave)
     "surveys:list": MANAGER_LEADERSHIP_READ,
     "surveys:create": (manager_only("ok"), manager_only("400", deny="403")),
@@ -237,8 +238,6 @@ MATRIX: dict[str, tuple[str, str]] = {
     "surveys:answer": SIGNED_LINK_EMPTY_POST_400,
     # A department's results: its head (only their own department) and the manager
     "surveys:department": (HEAD_OF_OWN_DEPARTMENT_OR_MANAGER, NO_POST),
-    # A department's results: its head (only their own department) and the manager
-    "surveys:department": (HEAD_OF_OWN_DEPARTMENT_OR_MANAGER, NO_POST),
     # Reports
     "reports:report_list": MANAGER_LEADERSHIP_READ,
     "reports:report_create": (NO_GET, "login 403 403 403 400 400"),
@@ -246,13 +245,33 @@ MATRIX: dict[str, tuple[str, str]] = {
     "reports:report_export": MANAGER_LEADERSHIP_READ,
     "reports:report_status": MANAGER_LEADERSHIP_READ,
     "reports:report_download": MANAGER_LEADERSHIP_READ,
+    # The works council's pages (its members: see WORKS_COUNCIL below)
+    "guidelines:council_list": MANAGER_PAGE,
+    "guidelines:council_version": MANAGER_PAGE,
+    "guidelines:council_approve": (NO_GET, "login 403 403 403 403 403"),
+    "guidelines:council_send_back": (NO_GET, "login 403 403 403 403 403"),
 }
 
 # Patterns whose allowed POST signs someone in or out: the clients are made afresh after them.
 CHANGES_THE_SESSION = {"logout", "rollout:login_link"}
 
 
+# The works council member (an employee with the works council role) is treated like the
+# employee except where listed here: (GET, POST).
+WORKS_COUNCIL = {
+    "guidelines:council_list": ("ok", NO_POST),
+    "guidelines:council_version": ("ok", NO_POST),
+    "guidelines:council_approve": (NO_GET, "400"),
+    "guidelines:council_send_back": (NO_GET, "400"),
+}
+EVERYONE = [*CAST, "works_council"]
+
+
 def expected(name: str, method: str, who: str) -> str:
+    if who == "works_council":
+        if name in WORKS_COUNCIL:
+            return WORKS_COUNCIL[name][0 if method == "GET" else 1]
+        who = "employee"
     spec = MATRIX[name][0 if method == "GET" else 1].split()
     if len(spec) == 1:
         spec *= len(CAST)
@@ -346,7 +365,7 @@ def matrix_objects(cast, settings, tmp_path):
     return matrix_fixtures.build(cast)
 
 
-@pytest.mark.parametrize("who", CAST)
+@pytest.mark.parametrize("who", EVERYONE)
 def test_authorization_matrix(cast, matrix_objects, who):
     client = cast.client(who)
     client.raise_request_exception = False  # a crash is a 500 in the report, not an abort
