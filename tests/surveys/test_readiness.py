@@ -186,3 +186,17 @@ def test_the_dashboard_heatmap_and_gate_take_a_fixed_number_of_queries(
     assert large <= small
     with django_assert_max_num_queries(small):
         client.get(reverse("rollout:dashboard", args=[cast.rollout.pk]))
+
+
+def test_an_answer_refreshes_the_dashboard_s_cached_heatmap(
+    cast, django_capture_on_commit_callbacks
+):
+    from rollout.selectors.readiness import readiness_version
+
+    marketing = factories.DepartmentFactory(name="Marketing")
+    people = people_in(marketing, 1)
+    wave = services.wave_start(survey=_survey(cast), by=cast.manager)
+    before = readiness_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        answer_as(wave, people)
+    assert readiness_version() != before
