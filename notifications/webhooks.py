@@ -56,13 +56,20 @@ def webhook_payload(notification: Notification) -> tuple[str, dict]:
     if channel is None:
         raise NotificationObsolete(notification.kind)
     with translation.override(notification.language):
-        lines = _summary_lines(notification)
+        if notification.kind == SUMMARY_KIND:
+            lines = _summary_lines(notification)
+            title = _("ChangeHub: reminders and requests for %(department)s on %(day)s") % {
+                "department": notification.recipient_name,
+                "day": notification.context["day"],
+            }
+        else:  # a post of a domain kind: its context gives the headline and the lines
+            kind = get_kind(notification.kind)
+            post = kind.context(notification) if kind and kind.context else None
+            if post is None:
+                raise NotificationObsolete(notification.kind)
+            title, lines = post["headline"], post["lines"]
         if not lines:
             raise NotificationObsolete(notification.kind)
-        title = _("ChangeHub: reminders and requests for %(department)s on %(day)s") % {
-            "department": notification.recipient_name,
-            "day": notification.context["day"],
-        }
     text = "\n".join(["**" + title + "**", *("- " + line for line in lines)])
     if channel.kind == WebhookKind.SLACK:
         body = {"text": text}
@@ -117,6 +124,40 @@ def department_summaries_queue(*, day: datetime.date | None = None) -> int:
 
         enqueue_dispatch_after_commit()
     return queued
+
+
+def department_post_queue(
+    *, kind: str, department_id: int, dedup_key: str, context: dict | None = None
+) -> bool:
+    """Queue one post of `kind` into a department's chat channel, if it has one switched on
+    (idempotent by `dedup_key`). The kind's `context` returns {"headline", "lines"} at send
+    time, or None when the post is no longer wanted. Returns whether a row was written."""
+    channel = (
+        DepartmentChannel.objects.filter(department_id=department_id, enabled=True)
+        .select_related("department")
+        .first()
+    )
+    if channel is None:
+        return False
+    try:
+        with transaction.atomic():
+            Notification.objects.create(
+                kind=kind,
+                channel=Channel.WEBHOOK,
+                dedup_key=dedup_key,
+                recipient_email="",
+                recipient_name=channel.department.name,
+                language=settings.LANGUAGE_CODE,
+                content_type=ContentType.objects.get_for_model(Department),
+                object_id=department_id,
+                context=context or {},
+            )
+    except IntegrityError:
+        return False
+    from notifications.services.dispatch import enqueue_dispatch_after_commit
+
+    enqueue_dispatch_after_commit()
+    return True
 
 
 register(

@@ -264,6 +264,80 @@ register(
 )
 
 
+# --- Thanks to champions ---------------------------------------------------------------------
+
+CHAMPION_THANKS = "champion_thanks"
+CHAMPION_THANKS_POST = "champion_thanks_post"
+
+
+def _champion_thanks(notification: Notification):
+    from rollout.models import ChampionThanks
+
+    if notification.kind == CHAMPION_THANKS:
+        pk = notification.object_id
+    else:
+        pk = notification.context.get("thanks_id")
+    return (
+        ChampionThanks.objects.select_related(
+            "stakeholder__person", "stakeholder__rollout", "given_by"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def _champion_thanks_context(notification: Notification) -> dict | None:
+    """The thank-you as it was given, who gave it, and the person's own page when they can
+    sign in (it lists every thank-you they received)."""
+    thanks = _champion_thanks(notification)
+    if thanks is None:
+        return None
+    user = notification.user
+    has_login = user is not None and user.is_active
+    return {
+        "thanks": thanks,
+        "rollout": thanks.stakeholder.rollout,
+        "given_by": thanks.given_by.full_name if thanks.given_by else "",
+        "me_url": f"{settings.SITE_URL}{reverse('rollout:me')}" if has_login else "",
+    }
+
+
+def _champion_thanks_post(notification: Notification) -> dict | None:
+    """The post in the department's chat channel: who is thanked, by whom, and what for."""
+    from django.utils.translation import gettext
+
+    thanks = _champion_thanks(notification)
+    if thanks is None:
+        return None
+    name = thanks.stakeholder.person.full_name
+    giver = thanks.given_by.full_name if thanks.given_by else gettext("The social media team")
+    return {
+        "headline": gettext("%(giver)s thanks %(name)s") % {"giver": giver, "name": name},
+        "lines": [thanks.message],
+    }
+
+
+register(
+    NotificationKind(
+        key=CHAMPION_THANKS,
+        label=_("A thank-you for your support"),
+        template="champion_thanks",
+        mandatory=False,  # a champion may do without the mail; the thanks stays on their page
+        context=_champion_thanks_context,
+        pace=Pace.TRANSACTIONAL,  # praise counts while it is fresh, never in a digest
+    )
+)
+register(
+    NotificationKind(
+        key=CHAMPION_THANKS_POST,
+        label=_("A thank-you in the department's chat channel"),
+        template="",
+        context=_champion_thanks_post,
+        pace=Pace.TRANSACTIONAL,  # a chat post; the email policy does not apply
+    )
+)
+
+
 # --- Gate exceptions -------------------------------------------------------------------------
 
 GATE_EXCEPTION_REQUESTED = "gate_exception_requested"

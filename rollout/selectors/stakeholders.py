@@ -275,3 +275,13 @@ __all__ = [
     "stakeholder_for_card",
     "stakeholder_map",
 ]
+
+
+def thanks_for_person(*, person, limit: int = 20) -> list[ChampionThanks]:
+    """The thank-yous a person received as a champion (in any rollout), newest first: for
+    their own page (one query)."""
+    return list(
+        ChampionThanks.objects.filter(stakeholder__person=person)
+        .select_related("given_by", "stakeholder__rollout")
+        .order_by("-given_at", "-pk")[:limit]
+    )

@@ -65,4 +65,31 @@ def champion_thank(
         thanks = ChampionThanks(stakeholder=locked, message=message, given_by=by, given_at=now)
         thanks.full_clean(exclude=["given_by"] if by is None else None)
         thanks.save()
+        _deliver_thanks(thanks, locked)
     return thanks, True
+
+
+def _deliver_thanks(thanks: ChampionThanks, stakeholder: Stakeholder) -> None:
+    """The champion hears it: an email through the outbox, and a post in their department's
+    Teams/Slack channel when one is switched on (notifications/webhooks.py)."""
+    from notifications.services import notification_queue
+    from notifications.webhooks import department_post_queue
+    from rollout.models import Person
+    from rollout.notices import CHAMPION_THANKS, CHAMPION_THANKS_POST
+
+    person = Person.objects.select_related("user").get(pk=stakeholder.person_id)
+    if not person.is_active:
+        return
+    notification_queue(
+        kind=CHAMPION_THANKS,
+        to=person,
+        dedup_key=f"{CHAMPION_THANKS}:{thanks.pk}",
+        about=thanks,
+    )
+    if person.department_id is not None:
+        department_post_queue(
+            kind=CHAMPION_THANKS_POST,
+            department_id=person.department_id,
+            dedup_key=f"webhook:{CHAMPION_THANKS}:{thanks.pk}",
+            context={"thanks_id": thanks.pk},
+        )

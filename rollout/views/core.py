@@ -223,13 +223,17 @@ def activity_set_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def me(request: HttpRequest) -> HttpResponse:
-    """The start page of an employee: their directory entry and the activities they own."""
+    """The start page of an employee: their directory entry, the activities they own, and
+    the thank-yous they received as a champion."""
+    from rollout.selectors.stakeholders import thanks_for_person
+
     person = getattr(request.user, "person", None)
     tasks = mytasks.tasks_for(person) if person else []
+    thanks = thanks_for_person(person=person) if person else []
     return render(
         request,
         "rollout/me.html",
-        {"person": person, "tasks": tasks, "today": timezone.localdate()},
+        {"person": person, "tasks": tasks, "thanks": thanks, "today": timezone.localdate()},
     )
 
 

@@ -76,6 +76,8 @@ EXPECTED_PACE = {
     "guideline_ack_request": Pace.REMINDER,
     "login_link": Pace.TRANSACTIONAL,
     "workflow_answered_on_behalf": Pace.TRANSACTIONAL,
+    "champion_thanks": Pace.TRANSACTIONAL,
+    "champion_thanks_post": Pace.TRANSACTIONAL,
     "password_reset": Pace.TRANSACTIONAL,
     "reminder_activity": Pace.REMINDER,
     "reminder_delivery": Pace.REMINDER,
