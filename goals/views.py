@@ -301,7 +301,11 @@ def goal_value_link(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "rollout/workflows/link_invalid.html", status=404)
     translation.activate(goal.owner.language or translation.get_language())
     request.LANGUAGE_CODE = translation.get_language()
-    form = GoalValueForm(request.POST or None, initial={"date": timezone.localdate()})
+    # Bound on every POST, even an empty one: a missing value gets its message.
+    form = GoalValueForm(
+        request.POST if request.method == "POST" else None,
+        initial={"date": timezone.localdate()},
+    )
     if request.method == "POST" and form.is_valid():
         services.goal_value_record(
             goal=goal,
