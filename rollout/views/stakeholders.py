@@ -254,9 +254,13 @@ def champion_thank(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error)
     if not form.is_valid():
         return _render_card(request, stakeholder, status=400, thanks_form=form)
-    messages.success(
-        request, _("Your thank-you to %(name)s has been recorded.") % {"name": stakeholder.person}
-    )
+    from notifications.waiting import with_sending_note
+    from rollout.notices import CHAMPION_THANKS
+
+    text = _("Your thank-you to %(name)s has been recorded and is emailed to them.") % {
+        "name": stakeholder.person
+    }
+    messages.success(request, with_sending_note(text, kind=CHAMPION_THANKS))
     return _after_action(request, stakeholder.pk)
 
 

@@ -141,3 +141,16 @@ def test_the_own_page_has_a_fixed_number_of_queries(cast, champion):
             given_by=factories.UserFactory(roles=[Role.MANAGER]),
         )
     assert _queries(client) == small
+
+
+def test_the_manager_is_told_the_thanks_is_emailed(cast, champion):
+    client = cast.client("manager")
+    response = client.post(
+        reverse("rollout:champion_thank", args=[champion.pk]),
+        {"message": "Danke für den Workshop!"},
+        follow=True,
+        **GERMAN,
+    )
+    assert response.status_code == 200
+    assert "wurde festgehalten und wird per E-Mail zugestellt" in response.text
+    assert Notification.objects.filter(kind="champion_thanks").count() == 1
