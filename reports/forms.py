@@ -31,3 +31,42 @@ class ReportScheduleForm(forms.ModelForm):
         self.fields["recipients"].label_from_instance = lambda user: (
             f"{user.full_name} ({user.email})"
         )
+
+
+class ColourInput(forms.TextInput):
+    input_type = "color"
+
+
+class BrandingForm(forms.Form):
+    """The company's logo and two colours for the board pack."""
+
+    logo = forms.FileField(
+        label=_("Logo (PNG or JPEG, at most 512 KB)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+    colour = forms.RegexField(
+        label=_("Main colour (headings, lines, charts)"),
+        regex=r"^#[0-9a-fA-F]{6}$",
+        widget=ColourInput(),
+    )
+    accent = forms.RegexField(
+        label=_("Accent colour (the target line)"),
+        regex=r"^#[0-9a-fA-F]{6}$",
+        widget=ColourInput(),
+    )
+
+    def clean_logo(self):
+        from reports.branding import logo_check
+
+        upload = self.cleaned_data.get("logo")
+        if not upload:
+            return None
+        if upload.size > 4 * 1024 * 1024:  # not even read
+            from reports.branding import LOGO_MAX_BYTES
+
+            raise forms.ValidationError(
+                _("The logo may be at most %(kb)s KB.") % {"kb": LOGO_MAX_BYTES // 1024}
+            )
+        return logo_check(upload.read())

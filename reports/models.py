@@ -1,7 +1,7 @@
 """Leadership progress reports: a PDF rendered by the worker, with its status and file."""
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -209,3 +209,43 @@ class ReportSchedule(models.Model):
             year, week, _day = today.isocalendar()
             return f"weekly:{self.rollout_id}:{year}-W{week:02d}"
         return f"monthly:{self.rollout_id}:{today:%Y-%m}"
+
+
+HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour like #1f5fbf."))
+
+
+class Branding(models.Model):
+    """The company's logo and colours on the board pack (one row, pk 1). The logo is a small
+    PNG or JPEG kept in the database, checked on upload (reports.branding)."""
+
+    logo = models.BinaryField(_("logo"), blank=True, default=b"", editable=False)
+    logo_type = models.CharField(_("logo type"), max_length=16, blank=True)
+    colour = models.CharField(
+        _("main colour"), max_length=7, default="#1f4e79", validators=[HEX_COLOUR]
+    )
+    accent = models.CharField(
+        _("accent colour"), max_length=7, default="#b3261e", validators=[HEX_COLOUR]
+    )
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("company branding")
+        verbose_name_plural = _("company branding")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="branding_single_row"),
+            models.CheckConstraint(
+                condition=models.Q(logo_type__in=["", "image/png", "image/jpeg"]),
+                name="branding_logo_png_or_jpeg",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.colour} / {self.accent}"

@@ -141,8 +141,23 @@ def report_html(*, figures, language: str) -> str:
                 "hidden_keys": ATTITUDE_COLUMNS,
                 "language": language,
                 "generated_at": timezone.now(),
+                **_branding_context(),
             },
         )
+
+
+def _branding_context() -> dict:
+    """The company's logo (a data: URI) and colours for the cover, headings and charts."""
+    from reports.branding import branding_get, logo_data_uri
+
+    branding = branding_get()
+    if branding._state.adding:  # nothing uploaded yet: the pack stays as it always was
+        return {"brand_logo": "", "brand_colour": "", "brand_accent": ""}
+    return {
+        "brand_logo": logo_data_uri(branding),
+        "brand_colour": branding.colour,
+        "brand_accent": branding.accent,
+    }
 
 
 @dataclass

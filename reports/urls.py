@@ -1,6 +1,7 @@
 from django.urls import path
 
 from reports.views import (
+    branding,
     report_create,
     report_download,
     report_export,
@@ -22,4 +23,5 @@ urlpatterns = [
     path("rollouts/<int:pk>/reports/schedule/", report_schedule, name="report_schedule"),
     path("reports/<int:pk>/status/", report_status, name="report_status"),
     path("reports/<int:pk>/download/", report_download, name="report_download"),
+    path("branding/", branding, name="branding"),
 ]

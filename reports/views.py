@@ -5,11 +5,12 @@ the same figures. Manager and leadership only; anyone else gets 404."""
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
 from core.access import (
@@ -19,9 +20,10 @@ from core.access import (
 )
 from core.exports import FORMATS, export_response
 from core.http import private_no_store
+from reports import branding as branding_services
 from reports import selectors, services
 from reports.export import figures_csv_rows
-from reports.forms import ReportForm, ReportScheduleForm
+from reports.forms import BrandingForm, ReportForm, ReportScheduleForm
 from reports.models import Report, ReportStatus
 from rollout.models import Rollout
 from rollout.selectors.core import rollouts_visible_to
@@ -141,4 +143,43 @@ def report_schedule(request: HttpRequest, pk: int) -> HttpResponse:
         "reports/schedule.html",
         {"rollout": rollout, "form": form, "hour": f"{settings.REPORT_MONTHLY_HOUR:02d}:00"},
         status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@manager_required(actions_forbidden=True)
+def branding(request: HttpRequest) -> HttpResponse:
+    """The company's logo and colours for the board pack (the manager only)."""
+    current = branding_services.branding_get()
+    form = BrandingForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        initial={"colour": current.colour, "accent": current.accent},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            branding_services.branding_save(
+                by=request.user,
+                colour=data["colour"],
+                accent=data["accent"],
+                logo=data["logo"],
+                remove_logo=data["remove_logo"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("The logo and colours are saved; the next report uses them.")
+            )
+            return redirect("reports:branding")
+    return render(
+        request,
+        "reports/branding.html",
+        {
+            "form": form,
+            "branding": current,
+            "logo_uri": branding_services.logo_data_uri(current),
+        },
+        status=400 if form.errors else 200,
     )

@@ -245,6 +245,7 @@ MATRIX: dict[str, tuple[str, str]] = {
     "reports:report_export": MANAGER_LEADERSHIP_READ,
     "reports:report_status": MANAGER_LEADERSHIP_READ,
     "reports:report_download": MANAGER_LEADERSHIP_READ,
+    "reports:branding": (manager_only("ok"), manager_only("400", deny="403")),
     # The works council's pages (its members: see WORKS_COUNCIL below)
     "guidelines:council_list": MANAGER_PAGE,
     "guidelines:council_version": MANAGER_PAGE,
