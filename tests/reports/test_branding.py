@@ -122,3 +122,10 @@ def test_the_branding_page_needs_a_fixed_number_of_queries(cast, django_assert_m
     )
     with django_assert_max_num_queries(8):
         assert client.get(reverse("reports:branding")).status_code == 200
+
+
+def test_the_reports_page_leads_the_manager_to_the_branding(cast):
+    url = reverse("reports:report_list", args=[cast.rollout.pk])
+    branding = reverse("reports:branding")
+    assert branding in cast.client("manager").get(url).text
+    assert branding not in cast.client("leadership").get(url).text
