@@ -1,5 +1,6 @@
 """The notification kinds of the guidelines app (see notifications.kinds)."""
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from notifications.kinds import NotificationKind, Pace, register
@@ -31,10 +32,14 @@ def acknowledgment_context(notification: Notification) -> dict | None:
         return None
     if hasattr(request, "acknowledgment"):
         return None
+    # Rendered in the recipient's language: English readers get the English text's summary.
+    english = translation.get_language() == "en" and version.has_english
     return {
         "version": version,
         "guideline": version.guideline,
         "person": request.person,
+        "english": english,
+        "change_summary": (version.change_summary_en if english else "") or version.change_summary,
         "is_update": version.supersedes_id is not None,
         "ack_url": ack_url(person_id=request.person_id, version_id=version.pk),
         "valid_days": link_max_age().days,

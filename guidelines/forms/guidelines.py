@@ -39,13 +39,27 @@ class VersionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     effective_date = forms.DateField(label=_("Effective from"), required=False, widget=DateInput())
+    body_en = forms.CharField(
+        label=_("English text (optional)"),
+        required=False,
+        help_text=_(
+            "Markdown. Shown to English-speaking people instead of the German text, with a "
+            "note that the German text is the binding one."
+        ),
+        widget=forms.Textarea(attrs={"rows": 12, "lang": "en"}),
+    )
+    change_summary_en = forms.CharField(
+        label=_("Change summary in English (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "lang": "en"}),
+    )
 
     def __init__(self, *args, frozen: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if frozen:
             # With the works council or approved: the text is frozen, the date may change.
-            del self.fields["body"]
-            del self.fields["change_summary"]
+            for name in ("body", "change_summary", "body_en", "change_summary_en"):
+                del self.fields[name]
 
 
 class ReturnToDraftForm(forms.Form):

@@ -65,6 +65,18 @@ class GuidelineVersion(AuthoredAndUpdated):
     body = models.TextField(_("text (Markdown)"))
     body_html = models.TextField(_("text (HTML)"), blank=True, editable=False)
     change_summary = models.TextField(_("change summary"), blank=True)
+    # An English text next to the German one, for English-speaking people; the German text is
+    # the binding one. Frozen and fingerprinted with it (see services.version_text_hash).
+    body_en = models.TextField(
+        _("English text (Markdown)"),
+        blank=True,
+        help_text=_(
+            "Optional: shown to English-speaking people instead of the German text, with a "
+            "note that the German text is the binding one."
+        ),
+    )
+    body_en_html = models.TextField(_("English text (HTML)"), blank=True, editable=False)
+    change_summary_en = models.TextField(_("change summary (English)"), blank=True)
     effective_date = models.DateField(_("effective from"), null=True, blank=True)
     effective_on_publication = models.BooleanField(
         _("in force from publication"),
@@ -155,6 +167,10 @@ class GuidelineVersion(AuthoredAndUpdated):
     @property
     def is_agreed(self) -> bool:
         return self.status in AGREED_STATUSES
+
+    @property
+    def has_english(self) -> bool:
+        return bool(self.body_en.strip())
 
     def is_overdue(self, today: datetime.date | None = None) -> bool:
         """The acknowledgment deadline has passed (for the people who have not acknowledged)."""

@@ -141,6 +141,9 @@ def version_create(*, guideline: Guideline, by: User | None) -> tuple[GuidelineV
             effective_date=None,
             by=by,
         )
+        if latest is not None and latest.body_en:
+            version.body_en, version.body_en_html = latest.body_en, render(latest.body_en)
+            version.save(update_fields=["body_en", "body_en_html"])
         if latest is not None:
             ComprehensionQuestion.objects.bulk_create(
                 ComprehensionQuestion(
@@ -167,15 +170,19 @@ def _locked_in(version: GuidelineVersion, statuses: Sequence[str]) -> GuidelineV
 
 def version_text_hash(version: GuidelineVersion) -> str:
     """SHA-256 (hex) of what the works council agrees to: the text, the change summary and the
-    comprehension questions (in order, with their answers and the right one)."""
+    comprehension questions (in order, with their answers and the right one), and the English
+    text and summary when there are any (a version without them keeps its fingerprint)."""
     questions = [
         [question.text, question.choices, question.correct_choice]
         for question in ComprehensionQuestion.objects.filter(version_id=version.pk).order_by(
             "position", "pk"
         )
     ]
+    agreed = {"body": version.body, "change_summary": version.change_summary}
+    if version.body_en or version.change_summary_en:
+        agreed |= {"body_en": version.body_en, "change_summary_en": version.change_summary_en}
     text = json.dumps(
-        {"body": version.body, "change_summary": version.change_summary, "questions": questions},
+        {**agreed, "questions": questions},
         ensure_ascii=False,
         sort_keys=True,
         separators=(",", ":"),
@@ -218,20 +225,36 @@ def version_update(
     change_summary: str,
     effective_date: datetime.date | None,
     by: User | None,
+    body_en: str | None = None,
+    change_summary_en: str | None = None,
 ) -> GuidelineVersion:
     """Change the text of a draft. With the works council (review) or approved, the text is
-    frozen: only the effective date may change (the same text is accepted, any other refused)."""
+    frozen: only the effective date may change (the same text is accepted, any other refused).
+    The English text and summary (None: left as they are) are frozen with the German ones."""
     with transaction.atomic():
         locked = _locked_in(
             version, [VersionStatus.DRAFT, VersionStatus.REVIEW, VersionStatus.APPROVED]
+        )
+        body_en = locked.body_en if body_en is None else body_en
+        summary_en = (
+            locked.change_summary_en if change_summary_en is None else change_summary_en.strip()
         )
         fields = ["effective_date", "updated_at"]
         if locked.status == VersionStatus.DRAFT:
             locked.body = body
             locked.body_html = render(body)
             locked.change_summary = change_summary.strip()
+            locked.body_en = body_en
+            locked.body_en_html = render(body_en) if body_en.strip() else ""
+            locked.change_summary_en = summary_en
             fields += ["body", "body_html", "change_summary"]
-        elif body != locked.body or change_summary.strip() != locked.change_summary:
+            fields += ["body_en", "body_en_html", "change_summary_en"]
+        elif (
+            body != locked.body
+            or change_summary.strip() != locked.change_summary
+            or body_en != locked.body_en
+            or summary_en != locked.change_summary_en
+        ):
             raise ValidationError(frozen_message(locked), code="frozen")
         locked.effective_date = effective_date
         locked.full_clean()

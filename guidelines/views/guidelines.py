@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -199,6 +199,8 @@ def version_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "body": version.body,
             "change_summary": version.change_summary,
             "effective_date": version.effective_date,
+            "body_en": version.body_en,
+            "change_summary_en": version.change_summary_en,
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -576,10 +578,17 @@ def _acknowledge_page(
                 messages.success(request, _("Thank you: your acknowledgment has been recorded."))
                 return redirect(action)
         status = 400
+    english = translation.get_language() == "en" and page.version.has_english
     return render(
         request,
         ACK_TEMPLATE,
-        {"page": page, "version": page.version, "form": form, "action": action},
+        {
+            "page": page,
+            "version": page.version,
+            "form": form,
+            "action": action,
+            "english": english,
+        },
         status=status,
     )
 
