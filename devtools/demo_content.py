@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone, translation
 
-from goals.models import Goal, GoalValue, SubGoal
+from goals.models import Goal, GoalStory, GoalValue, SubGoal
 from guidelines.models import TrainingInvitation, TrainingSession
 from notifications.models import Notification, NotificationState
 from reports import services as reports
@@ -122,6 +122,7 @@ def seed_content(*, rollout_name: str, departments: dict[str, Department], manag
         _communication(rollout, departments, manager, today)
         _stories(rollout, departments, manager, today)
         _goals(rollout, today)
+        _story_goals(rollout)
         _gate_decision(rollout, manager)
         _sent_invitations(rollout)
     _finished_report(rollout, manager)
@@ -184,6 +185,23 @@ def _goals(rollout, today) -> None:
             )
             for week in range(1, weeks + 1)
         )
+
+
+# Which demo story moves which goal: (a word of the story's title, a word of the key figure).
+STORY_GOALS = [("LinkedIn", "LinkedIn"), ("Azubi", "Bewerbungen")]
+
+
+def _story_goals(rollout) -> None:
+    """Tie the demo stories to the goals they move (once)."""
+    if GoalStory.objects.filter(goal__rollout=rollout).exists():
+        return
+    goals = list(Goal.objects.filter(rollout=rollout))
+    stories = list(SuccessStory.objects.filter(rollout=rollout).order_by("-date", "pk"))
+    for story_word, goal_word in STORY_GOALS:
+        goal = next((g for g in goals if goal_word in g.key_figure), None)
+        story = next((s for s in stories if story_word in s.title), None)
+        if goal is not None and story is not None:
+            GoalStory.objects.get_or_create(story=story, defaults={"goal": goal})
 
 
 def _gate_decision(rollout, manager) -> None:

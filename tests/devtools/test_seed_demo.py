@@ -263,3 +263,13 @@ def test_every_page_has_real_content_on_first_start(settings, tmp_path):
         Report.objects.count(),
         Notification.objects.count(),
     )
+
+
+def test_demo_stories_tie_to_the_goals_they_move():
+    from goals.models import GoalStory
+
+    _seed()
+    _seed()  # once
+    ties = {(link.story.title, link.goal.key_figure) for link in GoalStory.objects.all()}
+    assert ("Kunde fragt nach Messe-Video auf LinkedIn an", "LinkedIn-Follower") in ties
+    assert len(ties) == GoalStory.objects.count() == 2

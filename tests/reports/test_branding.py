@@ -106,7 +106,7 @@ def test_the_board_pack_carries_the_logo_and_colours(cast):
     make_goal(cast.rollout, weeks=4)
     html = report_html(figures=report_figures(rollout=cast.rollout), language="de")
     assert 'class="cover-logo" src="data:image/png;base64,' in html
-    assert "border-top: 3mm solid #0b3d2e" in html
+    assert ".cover .kicker { border-top: 3mm solid #0b3d2e" in html
     assert 'stroke="#0b3d2e"' in html and 'stroke="#8c1d18"' in html  # the goal chart
 
 
