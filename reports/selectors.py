@@ -185,7 +185,7 @@ def report_figures(
         dashboard=dashboard,
         decisions=list(
             GateDecision.objects.filter(phase__rollout=rollout)
-            .select_related("phase")
+            .select_related("phase", "exception__decided_by")
             .order_by("decided_at", "pk")
         ),
         departments=departments,
