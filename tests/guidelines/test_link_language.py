@@ -169,3 +169,77 @@ def test_an_unknown_address_keeps_the_browsers_language(cast):
     )
     assert _lang(Client().get(url, **ENGLISH_BROWSER)) == "en"
     assert _lang(Client().get(url, **GERMAN_BROWSER)) == "de"
+
+
+# --- Fixed query counts -----------------------------------------------------------------------
+
+
+def _count(url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().get(url, **GERMAN_BROWSER)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+def _linked_pages(cast) -> dict[str, str]:
+    """One URL of each page behind an emailed link, for an English person with an account
+    (the most queries): a waitlisted invitation, an attended one, a guideline, a workflow."""
+    user = factories.UserFactory(language="en")
+    person = factories.PersonFactory(
+        department=cast.department_a, email=user.email, user=user, language="en"
+    )
+    phase = cast.rollout.phases.get(kind=PhaseKind.MOVE)
+    seated = factories.PersonFactory(department=cast.department_b)
+    session = factories.training_session(phase=phase, people=[seated, person], capacity=1)
+    for someone in (seated, person):
+        invitation = session.invitations.get(person=someone)
+        training_services.invitation_respond(invitation=invitation, answer="accept")
+    waitlisted = session.invitations.get(person=person)
+    attended = factories.training_session(phase=phase, people=[person]).invitations.get()
+    training_services.attendance_set(invitation=attended, attended=True, by=None)
+    version = factories.guideline_version("published")
+    workflow = factories.ContentWorkflowFactory(department=cast.department_a, by=cast.manager)
+    terms = workflow_services.Terms(
+        content="Fotos",
+        trigger="Jede Messe",
+        turnaround_hours=24,
+        channel="email",
+        channel_detail="social@example.de",
+        suppliers=(person,),
+    )
+    workflow_services.workflow_edit(workflow=workflow, terms=terms, by=cast.manager)
+    return {
+        "acknowledge": _ack_link(version, person),
+        "rsvp": reverse(
+            "guidelines:training_rsvp", args=[training_services.rsvp_token(waitlisted)]
+        ),
+        "feedback": reverse(
+            "guidelines:training_feedback", args=[training_services.feedback_token(attended)]
+        ),
+        "supply": workflow_services.supply_link_path(workflow=workflow, person=person),
+        "unsubscribe": reverse(
+            "notifications:unsubscribe", args=[unsubscribe_token(person.email, "training_feedback")]
+        ),
+    }
+
+
+def _grow(cast, n: int) -> None:
+    phase = cast.rollout.phases.get(kind=PhaseKind.MOVE)
+    people = [factories.PersonFactory(department=cast.department_a) for _ in range(n)]
+    session = factories.training_session(phase=phase, people=people, capacity=1)
+    for person in people:
+        invitation = session.invitations.get(person=person)
+        training_services.invitation_respond(invitation=invitation, answer="accept")
+    factories.guideline_version("published")
+
+
+def test_the_linked_pages_take_as_many_queries_with_more_data(cast):
+    pages = _linked_pages(cast)
+    small = {name: _count(url) for name, url in pages.items()}
+    _grow(cast, 15)
+    large = {name: _count(url) for name, url in pages.items()}
+    assert small == large
+    assert all(count <= 12 for count in large.values()), large
