@@ -362,8 +362,16 @@ def _invitation_from_link(token: str, *, salt: str, max_age) -> TrainingInvitati
         .first()
     )
     if invitation is None:
-        raise Http404
+        raise InvitationGone
     return invitation
+
+
+class InvitationGone(Exception):
+    """A genuine link whose invitation was withdrawn (the person left the audience)."""
+
+
+def _gone(request: HttpRequest) -> HttpResponse:
+    return render(request, f"{TEMPLATES}/link_expired.html", {"withdrawn": True}, status=410)
 
 
 def _person_of(invitation_id: int):
@@ -411,6 +419,8 @@ def training_rsvp(request: HttpRequest, token: str) -> HttpResponse:
         )
     except services.LinkExpired as expired:
         return _expired(request, token, expired.invitation_id)
+    except InvitationGone:
+        return _gone(request)
     speak(request, language_of(invitation.person))
     session = invitation.session
     proposed = request.GET.get("answer", "")
@@ -465,7 +475,9 @@ def training_rsvp_renew(request: HttpRequest, token: str) -> HttpResponse:
             .first()
         )
         if invitation is None:
-            raise Http404 from None
+            return _gone(request)
+    except InvitationGone:
+        return _gone(request)
     speak(request, language_of(invitation.person))
     services.rsvp_link_renew(invitation=invitation)
     return render(request, f"{TEMPLATES}/link_sent.html", {"invitation": invitation})
@@ -484,6 +496,8 @@ def training_feedback(request: HttpRequest, token: str) -> HttpResponse:
         if person is not None:
             speak(request, language_of(person))
         return render(request, f"{TEMPLATES}/feedback.html", {"expired": True}, status=410)
+    except InvitationGone:
+        raise Http404 from None
     if not invitation.attended:
         raise Http404
     speak(request, language_of(invitation.person))

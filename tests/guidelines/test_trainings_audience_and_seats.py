@@ -312,3 +312,20 @@ def test_the_edit_page_without_excess_shows_no_choice(cast):
     assert 'id="waitlist-choice"' not in client.get(url, **GERMAN).text
     response = client.post(url, _edit_data(session, capacity="2"), **GERMAN)
     assert response.status_code == 302
+
+
+def test_the_old_answer_link_of_someone_taken_out_says_the_invitation_is_withdrawn(
+    phase, sales, service
+):
+    person = factories.PersonFactory(department=service)
+    session = factories.training_session(phase=phase, departments=[sales, service])
+    token = services.rsvp_token(_of(session, person))
+    services.training_session_update(session=session, by=None, departments=[sales])
+    url = reverse("guidelines:training_rsvp", args=[token])
+    page = Client().get(f"{url}?answer=accept", **GERMAN)
+    assert page.status_code == 410
+    assert "Diese Einladung wurde zurückgezogen" in page.text
+    assert Client().post(url, {"answer": "accept"}, **GERMAN).status_code == 410
+    renew = reverse("guidelines:training_rsvp_renew", args=[token])
+    assert Client().post(renew, **GERMAN).status_code == 410
+    assert not session.invitations.filter(person=person).exists()
