@@ -177,3 +177,16 @@ def test_the_english_page_takes_the_same_queries(cast):
     assert _queries(Client(), _link(translated, english)) == _queries(
         Client(), _link(plain, english)
     )
+
+
+def test_the_manager_sees_the_english_text_on_the_version_page(cast):
+    version = _publish(_draft_with_english())
+    page = cast.client("manager").get(
+        reverse("guidelines:version", args=[version.pk]), **GERMAN_BROWSER
+    )
+    english = page.text.split('id="english-text">', 1)[1].split("</details>", 1)[0]
+    assert "Englischer Text (für Englischsprachige" in english
+    assert "Who may say what" in english and "New: a section on trade secrets." in english
+    plain = factories.guideline_version("published")
+    page = cast.client("manager").get(reverse("guidelines:version", args=[plain.pk]))
+    assert 'id="english-text"' not in page.text
