@@ -81,6 +81,17 @@ def gate_exception_request(*, phase: Phase, reason: str, by: User) -> GateExcept
     return exception
 
 
+def pending_exception(*, phase: Phase) -> GateException | None:
+    return GateException.objects.filter(phase=phase, state=GateExceptionState.PENDING).first()
+
+
+def gate_exceptions_void(*, phase: Phase) -> int:
+    """The phase was left without the sponsor (its criteria got met): nothing waits for them."""
+    return GateException.objects.filter(phase=phase, state=GateExceptionState.PENDING).update(
+        state=GateExceptionState.VOID
+    )
+
+
 def gate_exception_link_path(*, exception: GateException) -> str:
     """The signed path of the sponsor's link (valid GATE_EXCEPTION_LINK_DAYS)."""
     token = link_token(GATE_EXCEPTION_LINK, {"e": exception.pk, "p": exception.sponsor_id})

@@ -611,6 +611,10 @@ def criterion_remove(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("rollout:phase_gate", args=[phase.pk]) + "#criteria")
 
 
+def _all_met(phase: Phase) -> bool:
+    return all(state.is_met for state in plan_selectors.phase_criteria_states(phase=phase))
+
+
 @require_POST
 @login_required
 def phase_advance(request: HttpRequest, pk: int) -> HttpResponse:
@@ -619,6 +623,12 @@ def phase_advance(request: HttpRequest, pk: int) -> HttpResponse:
     phase = _phase_for_manager(request, pk)
     gate_url = reverse("rollout:phase_gate", args=[phase.pk])
     form = GateAdvanceForm(request.POST)
+    if gate_services.pending_exception(phase=phase) is not None and not _all_met(phase):
+        # The sponsor decides; a second click (or a stale page) asks nothing more.
+        messages.info(
+            request, _("The sponsor has been asked; the phase advances once they approve.")
+        )
+        return redirect(gate_url + "#gate-exception")
     if form.is_valid():
         override = form.cleaned_data["override"]
         # With a sponsor, unmet criteria are the sponsor's call: the manager asks.
@@ -651,6 +661,7 @@ def phase_advance(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 form.add_service_error(error)
         else:
+            gate_services.gate_exceptions_void(phase=phase)  # met after all: nothing to approve
             following = Phase.objects.filter(
                 rollout_id=phase.rollout_id, order=phase.order + 1
             ).first()

@@ -180,3 +180,21 @@ def test_the_link_page_needs_a_fixed_number_of_queries(
     client = Client()
     with django_assert_max_num_queries(12):
         assert client.get(path).status_code == 200
+
+
+def test_while_the_sponsor_decides_a_second_advance_asks_nothing_more_unless_all_is_met(
+    cast, phase, django_capture_on_commit_callbacks
+):
+    exception = _ask(cast, phase, django_capture_on_commit_callbacks)
+    client = cast.client("manager")
+    url = reverse("rollout:phase_advance", args=[phase.pk])
+    again = client.post(url, {})
+    assert again.status_code == 302 and again["Location"].endswith("#gate-exception")
+    assert GateException.objects.count() == 1 and not GateDecision.objects.exists()
+    GateCriterion.objects.update(is_checked=True)
+    assert client.post(url, {}).status_code == 302
+    phase.refresh_from_db()
+    exception.refresh_from_db()
+    assert phase.status == PhaseStatus.COMPLETED and exception.state == GateExceptionState.VOID
+    leadership = cast.client("leadership").get(reverse("goals:leadership")).text
+    assert "Die Messe beginnt." not in leadership
