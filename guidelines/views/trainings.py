@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.access import require_manager
@@ -148,6 +149,14 @@ def training_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             else:
                 messages.success(request, _("Saved."))
+            if "capacity" in changed and form.waitlist_ids:
+                moved = len(form.waitlist_ids)
+                text = ngettext(
+                    "%(count)s person moved to the front of the waitlist and is told by email.",
+                    "%(count)s people moved to the front of the waitlist and are told by email.",
+                    moved,
+                ) % {"count": moved}
+                messages.info(request, with_sending_note(text, kind=services.KIND_INVITATION))
             return redirect("guidelines:training_detail", pk=session.pk)
         if "to_waitlist" in form.errors and not form.waitlist_missing:
             # The acceptances changed since the form was checked: count them again.

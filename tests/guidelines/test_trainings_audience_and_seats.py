@@ -297,6 +297,8 @@ def test_the_edit_page_asks_who_moves_to_the_waitlist(cast, django_capture_on_co
         response = client.post(url, data, **GERMAN)
     assert response.status_code == 302
     assert _of(session, second.person).status == InvitationStatus.WAITLISTED
+    detail = client.get(response["Location"], **GERMAN).text
+    assert "1 Person ist an den Anfang der Warteliste gekommen" in detail
     with django_capture_on_commit_callbacks(execute=True):
         again = client.post(url, data, **GERMAN)
     assert again.status_code == 302
