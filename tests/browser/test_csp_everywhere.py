@@ -55,6 +55,11 @@ def _manager_pages() -> list[str]:
         "/notifications/",
         f"/rollouts/{rollout.pk}/reminders/",
         f"/rollouts/{rollout.pk}/reports/",
+        "/branding/",
+        f"/rollouts/{rollout.pk}/goals/",
+        *[f"/goals/{goal.pk}/" for goal in rollout.goals.order_by("pk")[:1]],
+        *[f"/goals/{goal.pk}/import/" for goal in rollout.goals.order_by("pk")[:1]],
+        "/leadership/",
     ]
 
 

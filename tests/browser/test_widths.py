@@ -9,11 +9,22 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from devtools.demo import HEAD_EMAIL, MANAGER_EMAIL
+from goals.models import Goal
+from goals.services import goal_value_link_path
 from guidelines.models import AcknowledgmentRequest, TrainingInvitation, VersionStatus
 from guidelines.services.guidelines import ack_token
 from guidelines.services.trainings import feedback_token, rsvp_token
 from notifications.emails import unsubscribe_token
-from rollout.models import ContentWorkflow, Person, User, WorkflowRevision
+from rollout.models import (
+    ContentWorkflow,
+    GateException,
+    Person,
+    Phase,
+    PhaseStatus,
+    User,
+    WorkflowRevision,
+)
+from rollout.services.gates import gate_exception_link_path
 from rollout.services.workflows import supply_link_path
 from tests.browser.helpers import PASSWORD, sign_in
 from tests.browser.test_csp_everywhere import _manager_pages
@@ -68,7 +79,7 @@ def demo(db):
 
 def _emailed_links() -> list[str]:
     """The pages people reach from a mail without signing in: acknowledgment, RSVP, training
-    feedback, content supply, unsubscribe."""
+    feedback, content supply, unsubscribe, a goal owner's value, the sponsor's gate exception."""
     request = (
         AcknowledgmentRequest.objects.filter(version__status=VersionStatus.PUBLISHED)
         .order_by("pk")
@@ -82,7 +93,16 @@ def _emailed_links() -> list[str]:
         | Q(confirmed_revision_id=supplier.workflowrevision_id)
     )
     person = Person.objects.get(pk=supplier.person_id)
+    goal = Goal.objects.order_by("pk").first()
+    goal.owner = person
+    goal.save(update_fields=["owner"])
+    phase = Phase.objects.filter(status=PhaseStatus.ACTIVE).select_related("rollout").first()
+    exception = GateException.objects.create(
+        phase=phase, reason="Die Messe beginnt.", sponsor=phase.rollout.sponsor
+    )
     return [
+        goal_value_link_path(goal=goal),
+        gate_exception_link_path(exception=exception),
         f"/g/{ack_token(person_id=request.person_id, version_id=request.version_id)}/",
         reverse("guidelines:training_rsvp", args=[rsvp_token(invitation)]),
         reverse("guidelines:training_feedback", args=[feedback_token(attended)]),
