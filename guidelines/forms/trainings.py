@@ -6,6 +6,7 @@ import re
 import zoneinfo
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -207,15 +208,34 @@ class SessionForm(forms.Form):
     def _check_waitlist_choice(self, data: dict) -> None:
         """Lowering the seats below the acceptances is a second step: the form comes back
         with the accepted people to choose from, exactly as many as seats are missing."""
-        if self.session is None or not data.get("capacity"):
+        if self.session is None or not data.get("capacity") or "phase" not in data:
             return
-        accepted = list(self.fields["to_waitlist"].queryset)
-        missing = len(accepted) - data["capacity"]
+        # Who accepted and stays in the audience as edited (whoever leaves frees a seat).
+        from guidelines.selectors.trainings import audience_of
+
+        audience = audience_of(
+            phase_id=data["phase"].pk,
+            departments=data.get("departments") or [],
+            people=self.people,
+            roles=data.get("roles") or [],
+            trainer_id=self.trainer.pk if self.trainer else None,
+        )
+        staying = self.fields["to_waitlist"].queryset.filter(
+            Q(person__in=audience.values("pk"))
+            | Q(attended=True)
+            | Q(is_walk_in=True)
+            | Q(person__is_active=False)
+            | Q(person_id=self.session.trainer_id)
+        )
+        self.fields["to_waitlist"].queryset = staying
+        staying_ids = set(staying.values_list("pk", flat=True))
+        missing = len(staying_ids) - data["capacity"]
         if missing <= 0:
             data["to_waitlist"] = []
             return
         self.waitlist_missing = missing
-        chosen = data.get("to_waitlist") or []
+        chosen = [i for i in data.get("to_waitlist") or [] if i.pk in staying_ids]
+        data["to_waitlist"] = chosen
         if len(chosen) != missing and "to_waitlist" not in self.errors:
             from guidelines.services.trainings import waitlist_choice_message
 

@@ -42,19 +42,29 @@ STATUS_ORDER = (
 def session_audience(*, session: TrainingSession) -> QuerySet[Person]:
     """The active people the session is for: members of its departments, the rollout's
     stakeholders with one of its roles, and the chosen people; never the trainer."""
-    condition = Q(department__in=session.audience_departments.values("pk")) | Q(
-        pk__in=session.audience_people.values("pk")
+    return audience_of(
+        phase_id=session.phase_id,
+        departments=session.audience_departments.values("pk"),
+        people=session.audience_people.values("pk"),
+        roles=session.audience_roles,
+        trainer_id=session.trainer_id,
     )
-    if session.audience_roles:
+
+
+def audience_of(*, phase_id: int, departments, people, roles, trainer_id: int | None):
+    """The audience of a session with these departments, people (rows, ids or a values
+    queryset) and stakeholder roles: one query when evaluated."""
+    condition = Q(department__in=departments) | Q(pk__in=people)
+    if roles:
         condition |= Q(
-            pk__in=Stakeholder.objects.filter(
-                rollout__phases=session.phase_id, role__in=session.audience_roles
-            ).values("person_id")
+            pk__in=Stakeholder.objects.filter(rollout__phases=phase_id, role__in=roles).values(
+                "person_id"
+            )
         )
-    people = Person.objects.filter(is_active=True).filter(condition)
-    if session.trainer_id:
-        people = people.exclude(pk=session.trainer_id)
-    return people
+    audience = Person.objects.filter(is_active=True).filter(condition)
+    if trainer_id:
+        audience = audience.exclude(pk=trainer_id)
+    return audience
 
 
 def trained_people(*, rollout_id: int) -> QuerySet:

@@ -331,3 +331,32 @@ def test_the_old_answer_link_of_someone_taken_out_says_the_invitation_is_withdra
     renew = reverse("guidelines:training_rsvp_renew", args=[token])
     assert Client().post(renew, **GERMAN).status_code == 410
     assert not session.invitations.filter(person=person).exists()
+
+
+def test_people_leaving_the_audience_count_as_free_seats_in_the_choice(
+    cast, django_capture_on_commit_callbacks
+):
+    phase = cast.rollout.phases.get(kind=PhaseKind.MOVE)
+    with django_capture_on_commit_callbacks(execute=True):
+        session, (first, second) = _accepted_session(phase, cast.department_a, 2, 3)
+        leaving = factories.PersonFactory(department=cast.department_b)
+        session, _changed = services.training_session_update(
+            session=session, by=None, departments=[cast.department_a, cast.department_b]
+        )
+    services.invitation_respond(invitation=_of(session, leaving), answer="accept")
+    client = cast.client("manager")
+    url = reverse("guidelines:training_edit", args=[session.pk])
+    # Department B leaves and the seats go from 3 to 2: the two who stay fit, no choice.
+    data = _edit_data(session, capacity="2", departments=[cast.department_a.pk])
+    response = client.post(url, data, **GERMAN)
+    assert response.status_code == 302
+    assert not session.invitations.filter(person=leaving).exists()
+    assert session.invitations.filter(status=InvitationStatus.ACCEPTED).count() == 2
+    # Down to 1 seat: only the two who stay are offered, and one of them is chosen.
+    response = client.post(url, _edit_data(session, capacity="1"), **GERMAN)
+    assert response.status_code == 400
+    assert response.text.count('name="to_waitlist"') == 2
+    data = _edit_data(session, capacity="1", to_waitlist=[first.pk])
+    assert client.post(url, data, **GERMAN).status_code == 302
+    assert _of(session, first.person).status == InvitationStatus.WAITLISTED
+    assert _of(session, second.person).status == InvitationStatus.ACCEPTED
