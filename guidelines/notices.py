@@ -66,6 +66,83 @@ register(
     )
 )
 
+# --- The works council (Betriebsrat) ---------------------------------------------------------
+
+COUNCIL_REVIEW = "guideline_council_review"
+COUNCIL_DECISION = "guideline_council_decision"
+
+
+def council_review_context(notification: Notification) -> dict | None:
+    """To a member of the works council: a version waits for their review. Nothing is sent
+    once it is no longer with the council (decided, or pulled back meanwhile)."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from guidelines.models import GuidelineVersion, VersionStatus
+
+    version = (
+        GuidelineVersion.objects.select_related("guideline")
+        .filter(pk=notification.context.get("version_id"), status=VersionStatus.REVIEW)
+        .first()
+    )
+    if version is None:
+        return None
+    return {
+        "version": version,
+        "guideline": version.guideline,
+        "review_url": settings.SITE_URL + reverse("guidelines:council_version", args=[version.pk]),
+    }
+
+
+def council_decision_context(notification: Notification) -> dict | None:
+    """To the social media manager: the works council approved a version or sent it back,
+    with its comment."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from guidelines.models import GuidelineVersion, VersionEvent
+
+    version = (
+        GuidelineVersion.objects.select_related("guideline")
+        .filter(pk=notification.context.get("version_id"))
+        .first()
+    )
+    event = (
+        VersionEvent.objects.select_related("by")
+        .filter(pk=notification.context.get("event_id"), version=version)
+        .first()
+    )
+    if version is None or event is None:
+        return None
+    return {
+        "version": version,
+        "guideline": version.guideline,
+        "event": event,
+        "approved": event.kind == "approved",
+        "decided_by": event.by.full_name or event.by.email if event.by else "",
+        "version_url": settings.SITE_URL + reverse("guidelines:version", args=[version.pk]),
+    }
+
+
+register(
+    NotificationKind(
+        key=COUNCIL_REVIEW,
+        label=_("A guideline version for the works council to review"),
+        template=COUNCIL_REVIEW,
+        context=council_review_context,
+        pace=Pace.TRANSACTIONAL,
+    )
+)
+register(
+    NotificationKind(
+        key=COUNCIL_DECISION,
+        label=_("The works council decided on a guideline version"),
+        template=COUNCIL_DECISION,
+        context=council_decision_context,
+        pace=Pace.TRANSACTIONAL,
+    )
+)
+
 # --- Training sessions (the callbacks live in guidelines.training_emails) -------------------
 
 from guidelines import training_emails  # noqa: E402

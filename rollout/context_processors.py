@@ -18,6 +18,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         "nav_is_manager": user.is_manager,
         "nav_is_leadership": user.is_leadership,
         "nav_is_head": user.is_department_head,
+        "nav_is_works_council": user.is_works_council,
         "nav_mailbox": mailbox_enabled() and user.is_manager,
         # From the cache until the data changes: usually no query.
         "nav_rollout": rollout_current_cached(user=user, request=request)

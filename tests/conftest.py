@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from functools import cached_property
 
 import pytest
 from django.test import Client
@@ -93,6 +94,17 @@ class Cast:
         self.department_b.head = self.head_b.person
         self.department_b.save(update_fields=["head"])
         self.rollout = factories.RolloutFactory(sponsor=self.leadership.person)
+
+    @cached_property
+    def works_council(self):
+        """A member of the works council (not in CAST, which every role test walks; the
+        authorization matrix tries them too). Made on first use, without a department, so
+        that the other tests' counts of people stay as they are."""
+        user = factories.UserFactory(
+            roles=[Role.EMPLOYEE, Role.WORKS_COUNCIL], full_name="Wilma Werkrat"
+        )
+        factories.PersonFactory(email=user.email, user=user, first_name="Wilma", last_name="W")
+        return user
 
     def client(self, who: str) -> Client:
         client = Client()

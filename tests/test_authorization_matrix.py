@@ -155,7 +155,9 @@ MATRIX: dict[str, tuple[str, str]] = {
     "rollout:gate_criterion_add": manager_action("400"),
     "rollout:gate_criterion_check": manager_action("redirect"),
     "rollout:gate_criterion_remove": manager_action("redirect"),
-    "rollout:phase_advance": manager_action("400"),  # criteria unmet, no override
+    # Criteria unmet and the sponsor already asked (the fixtures' pending exception): back to
+    # the gate with that message.
+    "rollout:phase_advance": manager_action("redirect"),
     # Departments and people
     "rollout:department_list": MANAGER_PAGE,
     "rollout:department_detail": (HEAD_OF_OWN_DEPARTMENT_OR_MANAGER, NO_POST),
@@ -226,8 +228,8 @@ MATRIX: dict[str, tuple[str, str]] = {
     "goals:value_add": manager_action("422", deny="403"),
     "goals:import": (manager_only("ok"), manager_only("ok", deny="403")),
     "goals:value_request": manager_action("redirect", deny="403"),
-    "goals:value_link": SIGNED_LINK_EMPTY_POST_400,
-    "goals:story_link": manager_action("400", deny="403"),  # the owner's link (no account needed)
+    "goals:value_link": SIGNED_LINK_EMPTY_POST_400,  # the owner's link (no account needed)
+    "goals:story_link": manager_action("400", deny="403"),
     # Pulse surveys (the signed link is the employee's invitation to an open wave)
     "surveys:list": MANAGER_LEADERSHIP_READ,
     "surveys:create": (manager_only("ok"), manager_only("400", deny="403")),
@@ -264,6 +266,11 @@ WORKS_COUNCIL = {
     "guidelines:council_version": ("ok", NO_POST),
     "guidelines:council_approve": (NO_GET, "400"),
     "guidelines:council_send_back": (NO_GET, "400"),
+    # Their start page is the council's page (a redirect to the guidelines app).
+    "rollout:home": ("redirect", NO_POST),
+    "goals:home": ("redirect", NO_POST),
+    # Not asked to acknowledge anything (no department in the fixtures).
+    "guidelines:acknowledge_signed_in": ("404", "404"),
 }
 EVERYONE = [*CAST, "works_council"]
 

@@ -72,6 +72,18 @@ class ReturnToDraftForm(forms.Form):
     )
 
 
+class SendBackForm(forms.Form):
+    """The works council sends a version back to draft, with what it asks for."""
+
+    comment = forms.CharField(
+        label=_("What should change?"),
+        max_length=2000,
+        help_text=_("The social media manager receives it by email and sees it in the history."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Say what should change before you send it back.")},
+    )
+
+
 class ApproveForm(forms.Form):
     approved_on = forms.DateField(
         label=_("Approved by the works council on"),
@@ -83,9 +95,24 @@ class ApproveForm(forms.Form):
         help_text=_("For example “BV 2026/03 Social Media”."),
     )
 
-    def __init__(self, *args, submitted_on=None, **kwargs) -> None:
+    on_paper = forms.CharField(
+        label=_("How the works council approved it"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "You record the approval for the works council, for example “signed agreement "
+            "of 12 March, minutes of the meeting”. It is kept in the version's history."
+        ),
+        error_messages={
+            "required": _("Say how the works council gave its approval; it is recorded.")
+        },
+    )
+
+    def __init__(self, *args, submitted_on=None, on_paper: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.submitted_on = submitted_on
+        if not on_paper:  # a member of the works council approves for themselves
+            del self.fields["on_paper"]
 
     def clean_approved_on(self):
         value = self.cleaned_data["approved_on"]

@@ -35,7 +35,12 @@ from guidelines.models import (
     VersionEventKind,
     VersionStatus,
 )
-from guidelines.notices import GUIDELINE_ACK_LINK, GUIDELINE_ACK_REQUEST
+from guidelines.notices import (
+    COUNCIL_DECISION,
+    COUNCIL_REVIEW,
+    GUIDELINE_ACK_LINK,
+    GUIDELINE_ACK_REQUEST,
+)
 from notifications.models import FanOut, Notification
 from notifications.services import (
     QueuedNotification,
@@ -44,7 +49,7 @@ from notifications.services import (
     notifications_cancel,
 )
 from notifications.services.fanout import FanOutSource, Slice, fanout_start, register_source
-from rollout.models import Department, Person, User
+from rollout.models import Department, Person, Role, User
 from rollout.selectors.readiness import readiness_changed
 
 logger = logging.getLogger(__name__)
@@ -276,8 +281,43 @@ def version_submit(*, version: GuidelineVersion, by: User | None) -> GuidelineVe
         locked.submitted_at = timezone.now()
         locked.submitted_text_hash = version_text_hash(locked)
         locked.save(update_fields=["status", "submitted_at", "submitted_text_hash", "updated_at"])
-        _event(locked, VersionEventKind.SUBMITTED, by=by, text_hash=locked.submitted_text_hash)
+        event = _event(
+            locked, VersionEventKind.SUBMITTED, by=by, text_hash=locked.submitted_text_hash
+        )
+        # Every member of the works council hears of it (a version sent again is a new event).
+        for member in works_council_members():
+            notification_queue(
+                kind=COUNCIL_REVIEW,
+                to=member,
+                dedup_key=f"{COUNCIL_REVIEW}:e{event.pk}:u{member.pk}",
+                about=locked,
+                context={"version_id": locked.pk},
+            )
     return locked
+
+
+def works_council_members() -> list[User]:
+    """The active users holding the works council role."""
+    return list(
+        User.objects.filter(groups__name=Role.WORKS_COUNCIL.value, is_active=True)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def _tell_the_managers(version: GuidelineVersion, event: VersionEvent, by: User | None) -> None:
+    """The works council decided (from its own login): the social media managers hear of it."""
+    if by is None or not by.is_works_council or by.is_manager:
+        return
+    managers = User.objects.filter(groups__name=Role.MANAGER.value, is_active=True).distinct()
+    for manager in managers.order_by("pk"):
+        notification_queue(
+            kind=COUNCIL_DECISION,
+            to=manager,
+            dedup_key=f"{COUNCIL_DECISION}:e{event.pk}:u{manager.pk}",
+            about=version,
+            context={"version_id": version.pk, "event_id": event.pk},
+        )
 
 
 def version_return_to_draft(
@@ -299,13 +339,14 @@ def version_return_to_draft(
         locked.save(
             update_fields=["status", "approved_on", "works_agreement_reference", "updated_at"]
         )
-        _event(
+        event = _event(
             locked,
             VersionEventKind.PULLED_BACK,
             by=by,
             reason=reason,
             text_hash=locked.submitted_text_hash,
         )
+        _tell_the_managers(locked, event, by)
     return locked
 
 
@@ -315,15 +356,19 @@ def version_approve(
     approved_on: datetime.date,
     works_agreement_reference: str,
     by: User | None,
+    on_paper: str = "",
 ) -> GuidelineVersion:
     """Record the works council's approval (date and works agreement reference) of exactly
     the text that was submitted: refused when its fingerprint no longer matches, or when the
-    date is before the submission."""
+    date is before the submission. A member of the works council approves from their own
+    login; the social media manager records an approval given on paper and says how it was
+    given (`on_paper`, which the manager's form asks for; kept in the history)."""
     reference = works_agreement_reference.strip()
     if not reference:
         raise ValidationError(
             {"works_agreement_reference": _("Give the works agreement reference.")}
         )
+    on_paper = on_paper.strip()
     if approved_on > timezone.localdate():
         raise ValidationError({"approved_on": _("The approval cannot be in the future.")})
     with transaction.atomic():
@@ -359,7 +404,9 @@ def version_approve(
         locked.save(
             update_fields=["status", "approved_on", "works_agreement_reference", "updated_at"]
         )
-        _event(locked, VersionEventKind.APPROVED, by=by, reason=reference, text_hash=text_hash)
+        reason = f"{reference}\n{_('On paper')}: {on_paper}" if on_paper else reference
+        event = _event(locked, VersionEventKind.APPROVED, by=by, reason=reason, text_hash=text_hash)
+        _tell_the_managers(locked, event, by)
     return locked
 
 

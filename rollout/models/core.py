@@ -35,6 +35,9 @@ class Role(models.TextChoices):
     DEPARTMENT_HEAD = "department_head", _("Department head")
     LEADERSHIP = "leadership", _("Leadership")
     EMPLOYEE = "employee", _("Employee")
+    # Members of the works council (Betriebsrat): review guideline versions and approve them
+    # or send them back, from their own login.
+    WORKS_COUNCIL = "works_council", _("Works council")
 
 
 class UserManager(BaseUserManager["User"]):
@@ -134,6 +137,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_department_head(self) -> bool:
         return self.has_role(Role.DEPARTMENT_HEAD)
+
+    @property
+    def is_works_council(self) -> bool:
+        return self.has_role(Role.WORKS_COUNCIL)
 
 
 class Department(models.Model):
@@ -451,13 +458,17 @@ class GateCriterion(models.Model):
             "share": self.threshold if self.threshold is not None else 100,
         }
         if values["share"] >= 100:
-            return _(
-                "%(dimension)s at least %(score)s in every department with five answers or more"
-            ) % values
-        return _(
-            "%(dimension)s at least %(score)s in %(share)s %% of the departments with five "
-            "answers or more"
-        ) % values
+            return (
+                _("%(dimension)s at least %(score)s in every department with five answers or more")
+                % values
+            )
+        return (
+            _(
+                "%(dimension)s at least %(score)s in %(share)s %% of the departments with five "
+                "answers or more"
+            )
+            % values
+        )
 
 
 class ActivityKind(models.TextChoices):

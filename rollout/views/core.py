@@ -80,6 +80,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.is_department_head:
         # Workflows waiting for them, their department's figures and people.
         return my_department(request)
+    if user.is_works_council:
+        # The guideline versions waiting for the council (the guidelines app's page).
+        return redirect("guidelines:council_list")
     return me(request)
 
 

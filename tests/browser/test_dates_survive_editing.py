@@ -83,6 +83,7 @@ def test_a_guideline_version_edited_twice_is_published_with_its_effective_date(
     # The approval date comes prefilled (today) and is kept.
     expect(page.locator("#id_approved_on")).to_have_value(timezone.localdate().isoformat())
     page.locator("#id_works_agreement_reference").fill("BV 2026/07, 2. Nachtrag")
+    page.locator("#id_on_paper").fill("Unterschriebene Vereinbarung vom Betriebsrat erhalten")
     page.locator("#version-approve").click()
     expect(page.locator("#version-reference")).to_have_text("BV 2026/07, 2. Nachtrag")
 

@@ -56,6 +56,7 @@ def test_manager_publishes_v2_and_an_employee_acknowledges_from_the_email(
     expect(page.locator("#version-status")).to_have_attribute("class", re.compile("status-review"))
     page.locator("#id_approved_on").fill(timezone.localdate().isoformat())
     page.locator("#id_works_agreement_reference").fill("BV 2026/07, 1. Nachtrag")
+    page.locator("#id_on_paper").fill("Beschluss in der Sitzung, Protokoll liegt vor")
     page.locator("#version-approve").click()
     expect(page.locator("#version-reference")).to_have_text("BV 2026/07, 1. Nachtrag")
     page.locator("#version-publish-link").click()

@@ -259,6 +259,8 @@ def test_iso_values_from_the_browser_are_read_in_every_language(language):
     from guidelines.forms.guidelines import ApproveForm
 
     with translation.override(language):
-        form = ApproveForm(data={"approved_on": "2020-03-09", "works_agreement_reference": "BV 1"})
+        form = ApproveForm(
+            data={"approved_on": "2020-03-09", "works_agreement_reference": "BV 1", "on_paper": "x"}
+        )
         assert form.is_valid(), form.errors
         assert form.cleaned_data["approved_on"] == datetime.date(2020, 3, 9)

@@ -33,6 +33,7 @@ FRAGMENT_VIEWS = {
     "rollout:stakeholder_map": {"HTTP_HX_TARGET": "stakeholder-grid"},
     "rollout:stakeholder_card": {},
     "guidelines:training_walk_in_search": {},
+    "rollout:readiness_group": {},
 }
 
 

@@ -175,6 +175,7 @@ def test_the_manager_writes_reviews_approves_and_publishes(
         {
             "approved_on": timezone.localdate().isoformat(),
             "works_agreement_reference": "BV 2026/07",
+            "on_paper": "Protokoll der Sitzung",
         },
     )
     with django_capture_on_commit_callbacks(execute=True):

@@ -365,7 +365,11 @@ def test_an_approval_dated_before_the_submission_is_refused_on_the_page(cast):
     before = timezone.localdate(version.submitted_at) - datetime.timedelta(days=3)
     response = client.post(
         reverse("guidelines:version_approve", args=[version.pk]),
-        {"approved_on": before.isoformat(), "works_agreement_reference": "BV 1"},
+        {
+            "approved_on": before.isoformat(),
+            "works_agreement_reference": "BV 1",
+            "on_paper": "Protokoll",
+        },
     )
     html = response.content.decode()
     assert response.status_code == 400

@@ -74,6 +74,8 @@ EXPECTED_PACE = {
     "goal_value_request": Pace.TRANSACTIONAL,
     "guideline_ack_link": Pace.TRANSACTIONAL,
     "guideline_ack_request": Pace.REMINDER,
+    "guideline_council_decision": Pace.TRANSACTIONAL,
+    "guideline_council_review": Pace.TRANSACTIONAL,
     "login_link": Pace.TRANSACTIONAL,
     "workflow_answered_on_behalf": Pace.TRANSACTIONAL,
     "champion_thanks": Pace.TRANSACTIONAL,
