@@ -106,8 +106,8 @@ MATRIX: dict[str, tuple[str, str]] = {
     "guidelines:question_delete": manager_action("redirect", deny="403"),
     "guidelines:version_diff": (heads_leadership_manager_read(), NO_POST),
     "guidelines:compliance": (heads_leadership_manager_read(), NO_POST),
-    "guidelines:compliance_csv": (heads_leadership_manager_read(), NO_POST),
-    "guidelines:compliance_export": (heads_leadership_manager_read(), NO_POST),
+    "guidelines:compliance_csv": ("login 404 ok ok 404 ok", NO_POST),  # one row per person
+    "guidelines:compliance_export": ("login 404 ok ok 404 ok", NO_POST),  # one row per person
     "guidelines:on_behalf": (manager_only("ok"), manager_only("ok", deny="403")),
     "guidelines:acknowledge_signed_in": (SIGNED_IN, "login 400 400 400 400 400"),
     "guidelines:acknowledge": SIGNED_LINK_EMPTY_POST_400,

@@ -282,3 +282,42 @@ def test_the_report_export_shows_no_one_person_department(cast, world):
     assert "Betriebsrat" not in text  # fewer than five people: in the totals only
     attitude_rows = [line for line in text.splitlines() if RESISTANT in line]
     assert attitude_rows and all("<5" in line for line in attitude_rows)
+
+
+# --- The compliance of a guideline: figures for leadership, people for the manager and heads -
+
+
+def _published_to_everyone(cast):
+    version = factories.guideline_version("published")
+    return version
+
+
+def test_leadership_sees_compliance_figures_without_names_or_small_departments(cast, world):
+    version = _published_to_everyone(cast)
+    url = reverse("guidelines:compliance", args=[version.pk])
+    html = _get(cast, "leadership", url).content.decode()
+    assert "Nur Zahlen" in html
+    assert CHAIR not in html and "riegel@example.com" not in html
+    assert "Mitglied" not in html  # nobody of the large department either
+    rows = html.split('id="compliance-departments"', 1)[1].split("</table>", 1)[0]
+    assert "Betriebsrat" not in rows  # one person: merged into the smaller departments
+    assert "Marketing" in rows  # five people asked: shown as a figure
+    assert 'id="compliance-missing"' not in html and 'id="compliance-csv"' not in html
+    # Asking for one department's people changes nothing for leadership.
+    filtered = _get(cast, "leadership", f"{url}?department={world['council'].pk}")
+    assert CHAIR not in filtered.content.decode()
+    for name in ("guidelines:compliance_csv",):
+        assert _get(cast, "leadership", reverse(name, args=[version.pk])).status_code == 404
+    export = reverse("guidelines:compliance_export", args=[version.pk, "xlsx"])
+    assert _get(cast, "leadership", export).status_code == 404
+
+
+def test_the_manager_and_a_head_still_see_who_is_missing(cast, world):
+    version = _published_to_everyone(cast)
+    url = reverse("guidelines:compliance", args=[version.pk])
+    manager = _get(cast, "manager", url).content.decode()
+    assert CHAIR in manager and 'id="compliance-csv"' in manager
+    csv = _get(cast, "manager", reverse("guidelines:compliance_csv", args=[version.pk]))
+    assert "Riegel" in b"".join(csv.streaming_content).decode("utf-8-sig")
+    head = _get(cast, "head_a", url).content.decode()
+    assert 'id="compliance-missing"' in head and CHAIR not in head  # only their people

@@ -43,6 +43,7 @@ from guidelines.models import (
 from guidelines.selectors import guidelines as selectors
 from guidelines.services import guidelines as services
 from notifications.waiting import with_sending_note
+from rollout.privacy import MIN_GROUP, small
 
 LIST_TEMPLATE = "guidelines/list.html"
 VERSION_TEMPLATE = "guidelines/version.html"
@@ -437,13 +438,17 @@ def compliance(request: HttpRequest, pk: int) -> HttpResponse:
     scope = _reader_departments(request)
     version = _version(pk)
     _published_for_heads(version, scope)
-    department = request.GET.get("department", "")
+    private = _figures_only(request)
+    department = "" if private else request.GET.get("department", "")
     department_id = int(department) if department.isdigit() else None
     if department_id is not None and scope is not None and department_id not in scope:
         raise Http404
     report = selectors.compliance_report(
         version=version, department_id=department_id, department_ids=scope
     )
+    if private:
+        report.departments = _merge_small_groups(report.departments)
+        report.missing = []
     return render(
         request,
         COMPLIANCE_TEMPLATE,
@@ -453,8 +458,38 @@ def compliance(request: HttpRequest, pk: int) -> HttpResponse:
             "report": report,
             "may_edit": request.user.is_manager,
             "own_departments_only": scope is not None,
+            "private": private,
         },
     )
+
+
+def _figures_only(request: HttpRequest) -> bool:
+    """Leadership (who is not also the manager) sees figures, never a person: the rule of
+    the leadership report (rollout.privacy) holds on the compliance page too."""
+    return request.user.is_leadership and not request.user.is_manager
+
+
+def _merge_small_groups(rows: list) -> list:
+    """Departments with fewer than MIN_GROUP people asked are merged into one row ("smaller
+    departments"), which is hidden itself when it is still under MIN_GROUP."""
+    shown, merged = (
+        [],
+        selectors.ComplianceRow(
+            department_id=None,
+            name=_("Smaller departments (under %(n)s people)") % {"n": MIN_GROUP},
+        ),
+    )
+    for row in rows:
+        if small(row.total):
+            for name in ("total", "acknowledged", "pending", "overdue"):
+                setattr(merged, name, getattr(merged, name) + getattr(row, name))
+        else:
+            if row.department_id is None:
+                row.name = _("No department")
+            shown.append(row)
+    if merged.total >= MIN_GROUP:
+        shown.append(merged)
+    return shown
 
 
 @private_no_store
@@ -464,6 +499,8 @@ def compliance_csv(request: HttpRequest, pk: int, fmt: str = "csv") -> HttpRespo
     """Everyone asked (a department head: of their departments), with department, status and
     how they acknowledged."""
     scope = _reader_departments(request)
+    if _figures_only(request):
+        raise Http404  # one row per person: not for leadership (the page has the figures)
     version = _version(pk)
     _published_for_heads(version, scope)
     overdue = version.is_overdue(timezone.localdate())

@@ -62,9 +62,13 @@ def test_reading_pages_are_for_the_manager_leadership_and_heads(cast, who):
         ("guidelines:version", [version.pk]),
         ("guidelines:version_diff", [version.pk]),
         ("guidelines:compliance", [version.pk]),
-        ("guidelines:compliance_csv", [version.pk]),
     ):
         expect_status(client.get(reverse(name, args=args)), _page_expectation(who, READERS | HEADS))
+    # One row per person: the manager and heads (their people), not leadership (figures only).
+    expect_status(
+        client.get(reverse("guidelines:compliance_csv", args=[version.pk])),
+        _page_expectation(who, (READERS | HEADS) - {"leadership"}),
+    )
     # Drafts (e.g. in works council review) are not for department heads.
     for name in ("guidelines:version", "guidelines:version_diff"):
         expect_status(client.get(reverse(name, args=[draft.pk])), _page_expectation(who, READERS))
