@@ -22,6 +22,7 @@ MANAGER_EMAIL = f"manager@{EMAIL_DOMAIN}"
 LEADERSHIP_EMAIL = f"leitung@{EMAIL_DOMAIN}"
 HEAD_EMAIL = f"vertrieb@{EMAIL_DOMAIN}"
 EMPLOYEE_EMAIL = f"mitarbeiter@{EMAIL_DOMAIN}"
+WORKS_COUNCIL_EMAIL = f"betriebsrat@{EMAIL_DOMAIN}"
 
 # (role, email, admin access): one demo account per role, all with DEMO_PASSWORD.
 DEMO_ACCOUNTS: tuple[tuple[Role, str, bool], ...] = (
@@ -29,6 +30,7 @@ DEMO_ACCOUNTS: tuple[tuple[Role, str, bool], ...] = (
     (Role.LEADERSHIP, LEADERSHIP_EMAIL, False),
     (Role.DEPARTMENT_HEAD, HEAD_EMAIL, False),
     (Role.EMPLOYEE, EMPLOYEE_EMAIL, False),
+    (Role.WORKS_COUNCIL, WORKS_COUNCIL_EMAIL, False),
 )
 # (role label, email) for the Makefile, the README and the tests.
 DEMO_LOGINS = [(role.label, email) for role, email, _staff in DEMO_ACCOUNTS]
@@ -174,7 +176,11 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
         (
             Slot("Produktionsleiter:in"),
             Slot("Stellvertretende:r Produktionsleiter:in"),
-            Slot("Industriemechaniker:in, Betriebsratsvorsitzende:r", "works_council"),
+            Slot(
+                "Industriemechaniker:in, Betriebsratsvorsitzende:r",
+                "works_council",
+                email=WORKS_COUNCIL_EMAIL,
+            ),
             Slot("Schichtleiter:in Montage", "supplier_production"),
             Slot("Zerspanungsmechaniker:in", "worker_sceptical"),
             Slot("Schweißer:in", "worker_resistant"),
@@ -252,7 +258,7 @@ def demo_people() -> list[DemoPerson]:
     rng = random.Random(42)  # noqa: S311 - reproducible demo data, not a secret
     fixed = [slot for spec in DEPARTMENTS for slot in spec.slots if slot.name]
     used_names = {slot.name for slot in fixed}
-    used_emails = {slot.email for slot in fixed}
+    used_emails = {slot.email for spec in DEPARTMENTS for slot in spec.slots if slot.email}
     people = []
     for spec in DEPARTMENTS:
         extra = spec.size - len(spec.slots)
@@ -263,7 +269,8 @@ def demo_people() -> list[DemoPerson]:
             else:
                 female = rng.random() < spec.female_share
                 first, last = _unused_name(rng, female, used_names)
-                email = _unused_email(first, last, used_emails)
+                # A demo login without a fixed name (the works council chair) keeps its address.
+                email = slot.email or _unused_email(first, last, used_emails)
             people.append(
                 DemoPerson(
                     first_name=first,

@@ -34,7 +34,12 @@ class ReportScheduleForm(forms.ModelForm):
 
 
 class ColourInput(forms.TextInput):
+    """A colour picker; it always has a value, so HTML allows no `required` on it."""
+
     input_type = "color"
+
+    def use_required_attribute(self, initial) -> bool:
+        return False
 
 
 class BrandingForm(forms.Form):

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from devtools.demo import HEAD_EMAIL, MANAGER_EMAIL
+from devtools.demo import HEAD_EMAIL, MANAGER_EMAIL, WORKS_COUNCIL_EMAIL
 from guidelines.models import AcknowledgmentRequest, VersionStatus
 from guidelines.services.guidelines import ack_token
 from rollout.models import Department, Rollout, User
@@ -85,6 +85,16 @@ def test_the_nu_html_checker_finds_no_error(tmp_path, media):
         (Client(headers={"accept-language": "de"}), "/accounts/login/", "login"),
     ):
         (file,) = _pages(client, [path], tmp_path, prefix)
+        names[str(file)] = path
+        files.append(file)
+    # The works council's own pages, as its member reads them.
+    council = Client(headers={"accept-language": "de"})
+    council.force_login(User.objects.get(email=WORKS_COUNCIL_EMAIL))
+    for path, prefix in (
+        ("/works-council/", "council"),
+        (f"/works-council/versions/{request.version_id}/", "council-version"),
+    ):
+        (file,) = _pages(council, [path], tmp_path, prefix)
         names[str(file)] = path
         files.append(file)
     # A company with sites and divisions: the grouped heatmap, and a division's own page.

@@ -98,6 +98,7 @@ def test_every_demo_login_signs_in_with_its_role():
         "leitung@demo.changehub.example": Role.LEADERSHIP,
         "vertrieb@demo.changehub.example": Role.DEPARTMENT_HEAD,
         "mitarbeiter@demo.changehub.example": Role.EMPLOYEE,
+        "betriebsrat@demo.changehub.example": Role.WORKS_COUNCIL,
     }
     assert {email for _label, email in DEMO_LOGINS} == set(expected_roles)
     for _label, email in DEMO_LOGINS:
