@@ -8,6 +8,7 @@ class GuidelinesConfig(AppConfig):
 
     def ready(self) -> None:
         # Its notification kinds and reminder rules (registered with the outbox) and the
-        # figures it contributes to the rollout's dashboard, gates and heatmap.
-        from guidelines import figures, mytasks, notices  # noqa: F401
+        # figures it contributes to the rollout's dashboard, gates and heatmap; what it asks
+        # of people who join a department (rollout.joiners).
+        from guidelines import figures, joiners, mytasks, notices  # noqa: F401
         from guidelines.reminders import guidelines, trainings  # noqa: F401

@@ -24,7 +24,7 @@ def _tasks(person: Person) -> list[Task]:
             title=request.version.guideline.title,
             what=_("Read and acknowledge"),
             url=reverse("guidelines:acknowledge_signed_in", args=[request.version_id]),
-            due=request.version.acknowledge_by,
+            due=request.due,
             order=1,
         )
         for request in pending_for_person(person_id=person.pk)

@@ -15,6 +15,7 @@ def acknowledgment_context(notification: Notification) -> dict | None:
     Nothing is sent when the person has acknowledged meanwhile, left, or the version is no
     longer in force (the next version sends its own request)."""
     from guidelines.models import AcknowledgmentRequest, VersionStatus
+    from guidelines.selectors.guidelines import _acknowledged_an_earlier_version
     from guidelines.services.guidelines import ack_url, link_max_age
 
     request = (
@@ -34,13 +35,21 @@ def acknowledgment_context(notification: Notification) -> dict | None:
         return None
     # Rendered in the recipient's language: English readers get the English text's summary.
     english = translation.get_language() == "en" and version.has_english
+    # "What changed" is for someone who knows an earlier text; a new colleague reads it all.
+    is_update = version.supersedes_id is not None and _acknowledged_an_earlier_version(request)
     return {
         "version": version,
         "guideline": version.guideline,
         "person": request.person,
         "english": english,
-        "change_summary": (version.change_summary_en if english else "") or version.change_summary,
-        "is_update": version.supersedes_id is not None,
+        "change_summary": (
+            ((version.change_summary_en if english else "") or version.change_summary)
+            if is_update or version.supersedes_id is None
+            else ""
+        ),
+        "is_update": is_update,
+        # Someone who joined after publication has the period from their joining.
+        "due": request.due,
         "ack_url": ack_url(person_id=request.person_id, version_id=version.pk),
         "valid_days": link_max_age().days,
     }

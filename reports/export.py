@@ -38,6 +38,15 @@ def figure_rows(figures) -> list[tuple[str, str, str, object]]:
             (_("Departments"), entry.name, "guideline_asked", entry.asked),
             (_("Departments"), entry.name, "guideline_acknowledged", entry.acknowledged),
         ]
+    left = figures.acknowledgment_left
+    rows.append(
+        (
+            _("Guideline acknowledgment"),
+            figures.rollout.name,
+            "guideline_left",
+            "<5" if 0 < left < 5 else left,
+        )
+    )
     for bar in figures.attitudes:
         rows.append(
             (

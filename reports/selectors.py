@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from goals.selectors import LeadershipOverview, leadership_overview
 from guidelines.models import GuidelineVersion, VersionStatus
-from guidelines.selectors.guidelines import acknowledged_by_department
+from guidelines.selectors.guidelines import acknowledged_by_department, left_count
 from guidelines.selectors.trainings import coverage_by_department, sessions_of_rollout
 from reports.models import Frequency, PackLanguages, Report, ReportStatus
 from rollout.models import Attitude, GateDecision, Rollout, Stakeholder, SuccessStory
@@ -99,6 +99,13 @@ class ReportFigures:
     # The readiness pulse surveys' trend (surveys.selectors.survey_trends): company and groups
     # of five answers or more, never a free text.
     survey_trends: list = field(default_factory=list)
+    # People asked to acknowledge a version in force who have left since: counted apart,
+    # not in `acknowledged` (neither asked nor missing).
+    acknowledgment_left: int = 0
+
+    @property
+    def acknowledgment_left_hidden(self) -> bool:
+        return small(self.acknowledgment_left)
 
     @property
     def trend(self) -> list[TrendWeek]:
@@ -180,6 +187,7 @@ def report_figures(
         leadership=leadership,
         swings=_swings(today=today),
         survey_trends=survey_trends(rollout_id=rollout.pk),
+        acknowledgment_left=left_count(),
         rollout=rollout,
         today=today,
         dashboard=dashboard,

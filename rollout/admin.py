@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from rollout.joiners import joined, people_joined
 from rollout.models import (
     Activity,
     AttitudeChange,
@@ -55,6 +56,18 @@ class PersonAdmin(SimpleHistoryAdmin):
     search_fields = ["first_name", "last_name", "email"]
     autocomplete_fields = ["department", "user"]
     list_select_related = ["department", "user"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        """A person created here, moved to another department or active again joins: the
+        other apps ask them what they owe (rollout.joiners), in the same transaction."""
+        before = None
+        if change and obj.pk:
+            before = (
+                Person.objects.filter(pk=obj.pk).values_list("department_id", "is_active").first()
+            )
+        super().save_model(request, obj, form, change)
+        if joined(before=before, after=(obj.department_id, obj.is_active)):
+            people_joined(person_ids=[obj.pk])
 
 
 class PhaseInline(admin.TabularInline):

@@ -273,6 +273,9 @@ class AcknowledgmentRequest(models.Model):
         related_name="guideline_requests",
     )
     created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    # Someone who joined the scope after publication (new, moved in, back again) has the
+    # version's acknowledge period from their joining; empty: the version's date.
+    due_on = models.DateField(_("acknowledge by"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("acknowledgment request")
@@ -287,6 +290,11 @@ class AcknowledgmentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} → {self.version}"
+
+    @property
+    def due(self) -> datetime.date | None:
+        """The day to acknowledge by: the joiner's own, else the version's."""
+        return self.due_on or self.version.acknowledge_by
 
 
 class AcknowledgmentMethod(models.TextChoices):

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from guidelines.markdown import CHANGED, SectionChange, section_diff
@@ -179,7 +180,8 @@ def changed_count(changes: list[SectionChange]) -> int:
 @dataclass
 class ComplianceRow:
     """Acknowledged, pending and overdue for one department (or overall: `department_id`
-    None and `name` empty)."""
+    None and `name` empty), of the people still with the company (`total`); the people asked
+    who have left since are counted apart (`left`), neither missing nor overdue."""
 
     department_id: int | None
     name: str
@@ -187,6 +189,7 @@ class ComplianceRow:
     acknowledged: int = 0
     pending: int = 0
     overdue: int = 0
+    left: int = 0
 
     @property
     def percent(self) -> int:
@@ -203,10 +206,31 @@ class ComplianceReport:
     department_id: int | None  # the filter, if any
     is_overdue: bool
     today: datetime.date = field(default_factory=timezone.localdate)
+    # The people asked who have left since (the first MISSING_LIST_LIMIT), and how many.
+    left: list[AcknowledgmentRequest] = field(default_factory=list)
+    left_total: int = 0
 
 
 def _acknowledged() -> Exists:
     return Exists(Acknowledgment.objects.filter(request_id=OuterRef("pk")))
+
+
+def overdue_q(version: GuidelineVersion, today: datetime.date) -> Q:
+    """Requests past their date (a joiner's own, else the version's), whether acknowledged
+    or not."""
+    own = Q(due_on__lt=today)
+    return own | Q(due_on__isnull=True) if version.is_overdue(today) else own
+
+
+def request_status(item: AcknowledgmentRequest, today: datetime.date) -> str:
+    """ "left", "acknowledged", "overdue" or "pending" (person, version and acknowledgment
+    loaded with the request)."""
+    if not item.person.is_active:
+        return "left"
+    if getattr(item, "acknowledgment", None) is not None:
+        return "acknowledged"
+    due = item.due
+    return "overdue" if due is not None and due < today else "pending"
 
 
 def compliance_report(
@@ -216,11 +240,13 @@ def compliance_report(
     department_ids: list[int] | None = None,
     today: datetime.date | None = None,
 ) -> ComplianceReport:
-    """Per department and overall, and the people still missing (optionally of one
-    department), of everyone or of `department_ids` only: 2 queries, whatever the number of
-    people and departments."""
+    """Per department and overall, the people still missing (optionally of one department)
+    and those who have left since they were asked, of everyone or of `department_ids` only:
+    2 queries, 3 when someone asked has left, whatever the number of people and departments."""
     today = today or timezone.localdate()
     overdue = version.is_overdue(today)
+    active = Q(person__is_active=True)
+    open_ = active & Q(acknowledgment__isnull=True)
     requests = AcknowledgmentRequest.objects.filter(version=version)
     if department_ids is not None:
         requests = requests.filter(person__department_id__in=department_ids)
@@ -228,41 +254,49 @@ def compliance_report(
         requests.order_by()
         .values("person__department_id", "person__department__name")
         .annotate(
-            total=Count("pk"),
-            acknowledged=Count("pk", filter=Q(acknowledgment__isnull=False)),
+            total=Count("pk", filter=active),
+            acknowledged=Count("pk", filter=active & Q(acknowledgment__isnull=False)),
+            late=Count("pk", filter=open_ & overdue_q(version, today)),
+            left=Count("pk", filter=Q(person__is_active=False)),
         )
     )
     rows: list[ComplianceRow] = []
     overall = ComplianceRow(department_id=None, name="")
     for entry in grouped:
-        total, done = entry["total"], entry["acknowledged"]
+        total, done, late = entry["total"], entry["acknowledged"], entry["late"]
         row = ComplianceRow(
             department_id=entry["person__department_id"],
             name=entry["person__department__name"] or "",
             total=total,
             acknowledged=done,
-            pending=0 if overdue else total - done,
-            overdue=total - done if overdue else 0,
+            pending=total - done - late,
+            overdue=late,
+            left=entry["left"],
         )
         rows.append(row)
-        overall.total += row.total
-        overall.acknowledged += row.acknowledged
-        overall.pending += row.pending
-        overall.overdue += row.overdue
+        for name in ("total", "acknowledged", "pending", "overdue", "left"):
+            setattr(overall, name, getattr(overall, name) + getattr(row, name))
     rows.sort(key=lambda row: (row.department_id is None, row.name.casefold()))
+    order = ("person__department__name", "person__last_name", "person__first_name", "pk")
     missing_qs = (
-        requests.filter(acknowledgment__isnull=True)
-        .select_related("person", "person__department")
-        .order_by("person__department__name", "person__last_name", "person__first_name", "pk")
+        requests.filter(open_)
+        .select_related("person", "person__department", "version")
+        .order_by(*order)
+    )
+    left_qs = (
+        requests.filter(person__is_active=False)
+        .select_related("person", "person__department", "acknowledgment")
+        .order_by(*order)
     )
     if department_id is not None:
         missing_qs = missing_qs.filter(person__department_id=department_id)
-        missing_total = next(
-            (row.total - row.acknowledged for row in rows if row.department_id == department_id),
-            0,
-        )
+        left_qs = left_qs.filter(person__department_id=department_id)
+        current = next((row for row in rows if row.department_id == department_id), None)
+        missing_total = current.total - current.acknowledged if current else 0
+        left_total = current.left if current else 0
     else:
         missing_total = overall.total - overall.acknowledged
+        left_total = overall.left
     return ComplianceReport(
         version=version,
         overall=overall,
@@ -272,6 +306,8 @@ def compliance_report(
         department_id=department_id,
         is_overdue=overdue,
         today=today,
+        left=list(left_qs[:MISSING_LIST_LIMIT]) if left_total else [],
+        left_total=left_total,
     )
 
 
@@ -279,15 +315,23 @@ def compliance_csv_rows(
     *, version: GuidelineVersion, department_ids: list[int] | None = None
 ) -> Iterator[AcknowledgmentRequest]:
     """Every request of the version (of everyone, or of `department_ids`) with person,
-    department and acknowledgment, streamed (1 query)."""
+    department and acknowledgment, streamed (1 query). The people who have left are in it
+    (see `request_status`)."""
     requests = AcknowledgmentRequest.objects.filter(version=version)
     if department_ids is not None:
         requests = requests.filter(person__department_id__in=department_ids)
     return (
-        requests.select_related("person", "person__department", "acknowledgment")
+        requests.select_related("person", "person__department", "acknowledgment", "version")
         .order_by("person__department__name", "person__last_name", "person__first_name", "pk")
         .iterator(chunk_size=2000)
     )
+
+
+def left_count() -> int:
+    """The people asked to acknowledge a version in force who have left since: 1 query."""
+    return AcknowledgmentRequest.objects.filter(
+        version__status=VersionStatus.PUBLISHED, person__is_active=False
+    ).count()
 
 
 # --- Shares for the dashboard, the gates and the readiness heatmap -----------------------------
@@ -341,7 +385,7 @@ def pending_for_person(*, person_id: int) -> list[AcknowledgmentRequest]:
             acknowledgment__isnull=True,
         )
         .select_related("version__guideline")
-        .order_by("version__acknowledge_by", "pk")
+        .order_by(Coalesce("due_on", "version__acknowledge_by"), "pk")
     )
 
 
@@ -357,7 +401,10 @@ __all__ = [
     "compliance_csv_rows",
     "compliance_report",
     "guideline_list",
+    "left_count",
+    "overdue_q",
     "pending_for_person",
+    "request_status",
     "version_current",
     "version_detail",
     "version_diff",

@@ -539,26 +539,106 @@ def request_dedup_key(*, version_id: int, person_id: int) -> str:
 
 
 def _requests_create(
-    *, version: GuidelineVersion, departments: list[Department], now: datetime.datetime
+    *,
+    version: GuidelineVersion,
+    departments: list[Department],
+    now: datetime.datetime,
+    person_ids: list[int] | None = None,
+    due_on: datetime.date | None = None,
 ) -> int:
-    """One request per person in scope who has none yet: a single INSERT ... SELECT in the
-    database (20,000 people in a fraction of a second), duplicates skipped by the unique
-    constraint."""
+    """One request per person in scope who has none yet (of `person_ids` only, when given):
+    a single INSERT ... SELECT in the database (20,000 people in a fraction of a second),
+    duplicates skipped by the unique constraint. `due_on`: the joiners' own date."""
     people = people_in_scope(scope_all=version.scope_all, departments=departments)
+    if person_ids is not None:
+        people = people.filter(pk__in=person_ids)
     people_sql, people_params = (
         people.select_related(None).order_by().values(scope_person=F("pk")).query.sql_with_params()
     )
     table = connection.ops.quote_name(AcknowledgmentRequest._meta.db_table)
     # "WHERE 1 = 1": SQLite needs a WHERE before ON CONFLICT in an INSERT ... SELECT.
     sql = (
-        f"INSERT INTO {table} (version_id, person_id, created_at) "  # noqa: S608 - our names
-        f"SELECT %s, scope.scope_person, %s FROM ({people_sql}) AS scope WHERE 1 = 1 "
+        f"INSERT INTO {table} (version_id, person_id, created_at, due_on) "  # noqa: S608
+        f"SELECT %s, scope.scope_person, %s, %s FROM ({people_sql}) AS scope WHERE 1 = 1 "
         "ON CONFLICT DO NOTHING"
     )
-    params = [version.pk, connection.ops.adapt_datetimefield_value(now), *people_params]
+    params = [
+        version.pk,
+        connection.ops.adapt_datetimefield_value(now),
+        connection.ops.adapt_datefield_value(due_on),
+        *people_params,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         created = max(cursor.rowcount, 0)
+    return created
+
+
+def acknowledge_days(version: GuidelineVersion) -> int:
+    """The version's acknowledge period: the days from its publication to its date (at
+    least one day; DEFAULT_ACKNOWLEDGE_DAYS when it cannot be told)."""
+    if version.acknowledge_by is None or version.published_at is None:
+        return DEFAULT_ACKNOWLEDGE_DAYS
+    days = (version.acknowledge_by - timezone.localdate(version.published_at)).days
+    return days if days > 0 else DEFAULT_ACKNOWLEDGE_DAYS
+
+
+# The joiners are asked in slices of this many people (an IN list SQLite takes).
+JOINERS_CHUNK = 2000
+
+
+def acknowledgment_requests_for_joiners(person_ids: list[int], on: datetime.date) -> int:
+    """People who joined on `on` (new, moved into another department, active again: see
+    rollout.joiners) are asked to acknowledge every version in force whose scope they are
+    now in and that has not asked them yet, due the version's acknowledge period after
+    `on`; their request emails go into the outbox in the caller's transaction (sent after
+    the commit). Nobody is asked twice: a person with a request is skipped by the unique
+    constraint, an email by its dedup key. Per slice of JOINERS_CHUNK people: one INSERT ...
+    SELECT per version in force, one query for the new requests and the outbox's few.
+    Returns how many requests were new."""
+    versions = list(
+        GuidelineVersion.objects.filter(status=VersionStatus.PUBLISHED)
+        .select_related("guideline")
+        .prefetch_related("scope_departments")
+        .order_by("pk")
+    )
+    if not versions or not person_ids:
+        return 0
+    now = timezone.now()
+    by_pk = {version.pk: version for version in versions}
+    created = 0
+    for start in range(0, len(person_ids), JOINERS_CHUNK):
+        chunk = person_ids[start : start + JOINERS_CHUNK]
+        made = 0
+        for version in versions:
+            made += _requests_create(
+                version=version,
+                departments=list(version.scope_departments.all()),
+                now=now,
+                person_ids=chunk,
+                due_on=on + datetime.timedelta(days=acknowledge_days(version)),
+            )
+        if not made:
+            continue
+        created += made
+        new = (
+            AcknowledgmentRequest.objects.filter(
+                version_id__in=list(by_pk),
+                person_id__in=chunk,
+                created_at=now,
+                acknowledgment__isnull=True,
+            )
+            .select_related("person", "person__user")
+            .order_by("pk")
+        )
+        notification_queue_many(
+            kind=KIND_ACK_REQUEST,
+            items=[
+                _request_item(by_pk[item.version_id], item) for item in new if item.person.is_active
+            ],
+        )
+    if created:
+        readiness_changed()
     return created
 
 

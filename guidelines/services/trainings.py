@@ -33,6 +33,7 @@ from notifications.services import (
     notification_queue_many,
     notifications_cancel,
 )
+from rollout.joiners import people_joined
 from rollout.models import Department, Person, Phase, User
 
 # Notification kinds (registered in guidelines.notices).
@@ -726,6 +727,8 @@ def attendance_add_walk_in(
                         person.save()
                 except IntegrityError:  # created by someone else a moment ago
                     person = Person.objects.get(email__iexact=email)
+                else:  # new in the directory: the guidelines in force ask them too
+                    people_joined(person_ids=[person.pk])
         invitation, created = TrainingInvitation.objects.get_or_create(
             session=locked,
             person=person,

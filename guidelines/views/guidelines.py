@@ -481,7 +481,7 @@ def _merge_small_groups(rows: list) -> list:
     )
     for row in rows:
         if small(row.total):
-            for name in ("total", "acknowledged", "pending", "overdue"):
+            for name in ("total", "acknowledged", "pending", "overdue", "left"):
                 setattr(merged, name, getattr(merged, name) + getattr(row, name))
         else:
             if row.department_id is None:
@@ -503,7 +503,13 @@ def compliance_csv(request: HttpRequest, pk: int, fmt: str = "csv") -> HttpRespo
         raise Http404  # one row per person: not for leadership (the page has the figures)
     version = _version(pk)
     _published_for_heads(version, scope)
-    overdue = version.is_overdue(timezone.localdate())
+    today = timezone.localdate()
+    labels = {
+        "acknowledged": _("acknowledged"),
+        "overdue": _("overdue"),
+        "pending": _("pending"),
+        "left": _("left"),
+    }
 
     def rows():
         yield [
@@ -515,13 +521,11 @@ def compliance_csv(request: HttpRequest, pk: int, fmt: str = "csv") -> HttpRespo
             _("Acknowledged"),
             _("Method"),
             _("Reason"),
+            _("Acknowledge by"),
         ]
         for item in selectors.compliance_csv_rows(version=version, department_ids=scope):
             ack = getattr(item, "acknowledgment", None)
-            if ack is not None:
-                status = _("acknowledged")
-            else:
-                status = _("overdue") if overdue else _("pending")
+            status = labels[selectors.request_status(item, today)]
             yield [
                 item.person.last_name,
                 item.person.first_name,
@@ -531,6 +535,7 @@ def compliance_csv(request: HttpRequest, pk: int, fmt: str = "csv") -> HttpRespo
                 ack.acknowledged_at if ack else "",
                 ack.get_method_display() if ack else "",
                 ack.reason if ack else "",
+                item.due or "",
             ]
 
     return export_response(
