@@ -232,3 +232,18 @@ def test_compliance_with_leavers_runs_a_fixed_number_of_queries(
         response = manager_client.get(url, HTTP_ACCEPT_LANGUAGE="de")
     assert response.status_code == 200
     assert response.context["report"].left_total == size * 3 * (size - size // 2)
+
+
+def test_a_joiner_to_a_changed_version_reads_it_as_new_not_as_changed(
+    cast, django_capture_on_commit_callbacks
+):
+    first = factories.guideline_version("published")
+    factories.guideline_version("published", guideline=first.guideline, body="# Neu\n\nAnders.")
+    mail.outbox.clear()
+    _import(
+        [["neu@example.de", "Nora", "Neu", "Vertrieb", "ja"]], django_capture_on_commit_callbacks
+    )
+    (message,) = _mails_to("neu@example.de")
+    assert "gilt jetzt für Sie" in message.body
+    assert "geändert" not in message.subject + message.body
+    assert "Geändert." not in message.body  # the change summary is for those who know v1
