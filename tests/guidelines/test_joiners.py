@@ -12,6 +12,7 @@ from django.core import mail
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import formats, timezone, translation
+from openpyxl import load_workbook
 
 from guidelines.models import AcknowledgmentRequest, GuidelineVersion
 from guidelines.services import guidelines as services
@@ -194,6 +195,13 @@ def test_a_leaver_is_shown_as_left_in_compliance_csv_and_report(
     ).decode()
     line = next(line for line in csv.splitlines() if cast.employee.email in line)
     assert "ausgeschieden" in line and "überfällig" not in line
+    xlsx = client.get(
+        reverse("guidelines:compliance_export", args=[version.pk, "xlsx"]),
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+    sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
+    row = next(r for r in sheet.iter_rows(values_only=True) if cast.employee.email in r)
+    assert "ausgeschieden" in row
 
     figures = report_figures(rollout=cast.rollout)
     assert figures.acknowledgment_left == 1
@@ -247,3 +255,19 @@ def test_a_joiner_to_a_changed_version_reads_it_as_new_not_as_changed(
     assert "gilt jetzt für Sie" in message.body
     assert "geändert" not in message.subject + message.body
     assert "Geändert." not in message.body  # the change summary is for those who know v1
+
+
+def test_a_walk_in_new_in_the_directory_is_asked_by_a_version_for_everyone(
+    cast, django_capture_on_commit_callbacks
+):
+    from guidelines.services.trainings import attendance_add_walk_in
+
+    version = _published_a_month_ago()
+    session = factories.training_session(by=cast.manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        attendance_add_walk_in(
+            session=session, by=cast.manager, first_name="Wanda", last_name="W", email="w@x.de"
+        )
+    walk_in = Person.objects.get(email="w@x.de")
+    request = AcknowledgmentRequest.objects.get(version=version, person=walk_in)
+    assert request.due_on == timezone.localdate() + datetime.timedelta(days=PERIOD)
