@@ -7,6 +7,7 @@ from django.forms.utils import flatatt
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.forms import DecimalField, IntegerField, ModelMultipleChoiceField
 from core.widgets import DateInput
@@ -23,6 +24,7 @@ from rollout.selectors.plan import (
     STATUS_OPEN,
     STATUS_OVERDUE,
     BoardFilters,
+    open_activity_choices,
     owner_candidates,
 )
 
@@ -233,12 +235,44 @@ class GateAdvanceForm(forms.Form):
         help_text=_("Recorded in the gate log, which appears in the reports."),
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    open_activities = forms.ChoiceField(
+        label=_("What happens to the open activities?"),
+        required=False,
+        choices=[],
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(
+        self, *args: object, open_count: int = 0, has_next: bool = True, **kwargs: object
+    ) -> None:
+        """`open_count`: the phase's planned and in-progress activities; with any, the
+        choice what happens to them is required (moving needs a next phase)."""
         super().__init__(*args, auto_id="advance-%s", **kwargs)
+        self.open_count = open_count
+        field = self.fields["open_activities"]
+        if open_count:
+            field.required = True
+            field.choices = open_activity_choices(has_next=has_next)
+            field.help_text = ngettext(
+                "%(count)s activity of this phase is planned or in progress.",
+                "%(count)s activities of this phase are planned or in progress.",
+                open_count,
+            ) % {"count": open_count}
+            field.error_messages["required"] = _(
+                "Please choose what happens to the open activities."
+            )
+        else:
+            del self.fields["open_activities"]
 
     def add_service_error(self, error: ValidationError) -> None:
         """Put the service's refusal next to the field it concerns."""
-        field = {"override_required": "override", "reason_required": "reason"}.get(error.code or "")
+        field = {
+            "override_required": "override",
+            "reason_required": "reason",
+            "open_activities_required": "open_activities",
+        }.get(error.code or "")
+        if field not in self.fields:
+            field = None
         self.add_error(field, error)
 
 

@@ -12,6 +12,14 @@ from core.models import Authored
 from rollout.models.core import Department, Person, Phase, Rollout, Stakeholder
 
 
+class OpenActivities(models.TextChoices):
+    """What happens to a phase's open activities (planned, in progress) when it is left."""
+
+    MOVE = "move", _("Move them to the next phase")
+    CANCEL = "cancel", _("Cancel them")
+    LEAVE = "leave", _("Leave them where they are")
+
+
 class GateDecision(models.Model):
     """Leaving a phase: who decided, when, the criteria values frozen at that moment, and the
     reason when the phase was left with unmet criteria (an override)."""
@@ -31,6 +39,11 @@ class GateDecision(models.Model):
     snapshot = models.JSONField(_("criteria at the time"), default=list)
     all_met = models.BooleanField(_("all criteria met"))
     override_reason = models.TextField(_("reason for the override"), blank=True)
+    # What the manager chose for the phase's open activities ("" when there were none).
+    open_activities = models.CharField(
+        _("open activities"), max_length=8, choices=OpenActivities.choices, blank=True
+    )
+    open_activities_count = models.PositiveIntegerField(_("number of open activities"), default=0)
 
     class Meta:
         verbose_name = _("gate decision")
@@ -100,6 +113,10 @@ class GateException(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="exception",
+    )
+    # The manager's choice for the open activities, applied when the sponsor approves.
+    open_activities = models.CharField(
+        _("open activities"), max_length=8, choices=OpenActivities.choices, blank=True
     )
 
     class Meta:

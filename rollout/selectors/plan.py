@@ -3,13 +3,15 @@ and the gate log. Each with a fixed number of queries, whatever the size of the 
 
 import datetime
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from rollout.models import (
     OPEN_ACTIVITY_STATUSES,
+    PHASE_ORDER,
     Activity,
     ActivityStatus,
     Department,
@@ -17,8 +19,10 @@ from rollout.models import (
     GateDecision,
     GateException,
     GateExceptionState,
+    OpenActivities,
     Person,
     Phase,
+    PhaseKind,
     PhaseStatus,
     Rollout,
     Stakeholder,
@@ -343,8 +347,95 @@ class GateOverview:
         return self.next_phase is None
 
     @property
+    def open_activities(self) -> int:
+        """The phase's planned and in-progress activities (asked about when it is left)."""
+        return self.panel.counts.total - self.panel.counts.done
+
+    def dates_after_advance(self, today: datetime.date | None = None) -> list["PhaseDates"]:
+        return phase_dates_after_advance(
+            phases=self.phases, current=self.phase, today=today or timezone.localdate()
+        )
+
+    @cached_property
+    def date_preview(self) -> list["PhaseDates"]:
+        """What advancing today does to the dates (the next phases start earlier)."""
+        return self.dates_after_advance()
+
+    @property
+    def earlier_phases(self) -> list["PhaseDates"]:
+        """The next phases that would start earlier (with their new start date)."""
+        return [
+            change
+            for change in self.date_preview
+            if change.phase.pk != self.phase.pk
+            and change.start_date is not None
+            and change.start_date != change.phase.start_date
+        ]
+
+    @property
+    def ends_today(self) -> "PhaseDates | None":
+        return next((c for c in self.date_preview if c.phase.pk == self.phase.pk), None)
+
+    @property
     def decision(self) -> GateDecision | None:
         return next((d for d in self.decisions if d.phase_id == self.phase.pk), None)
+
+
+def open_activity_choices(*, has_next: bool) -> list[tuple[str, str]]:
+    """What may happen to open activities: moving needs a next phase."""
+    return [
+        (value, label)
+        for value, label in OpenActivities.choices
+        if has_next or value != OpenActivities.MOVE
+    ]
+
+
+@dataclass(frozen=True)
+class PhaseDates:
+    """A phase's dates after an advance (only for phases whose dates change)."""
+
+    phase: Phase
+    start_date: datetime.date | None
+    end_date: datetime.date | None
+
+
+def phase_dates_after_advance(
+    *, phases: list[Phase], current: Phase, today: datetime.date
+) -> list[PhaseDates]:
+    """The new dates when `current` is left on `today` (no query): it ends today when it was
+    planned to end later, the next phase starts today, and the later phases move by as many
+    days as the next one starts earlier, so each keeps its planned length (and the gaps
+    between them). A later phase without dates stays without; nothing moves later (a late
+    advance keeps the plan). Only the phases whose dates change are returned, in order."""
+    changes: list[PhaseDates] = []
+    if (
+        current.end_date is not None
+        and current.end_date > today
+        and (current.start_date is None or current.start_date <= today)
+    ):
+        changes.append(PhaseDates(current, current.start_date, today))
+    later = sorted((p for p in phases if p.order > current.order), key=lambda p: p.order)
+    if not later:
+        return changes
+    following = later[0]
+    planned_start = following.start_date or (
+        current.end_date + datetime.timedelta(days=1) if current.end_date else None
+    )
+    shift = (
+        planned_start - today
+        if planned_start is not None and planned_start > today
+        else datetime.timedelta(0)
+    )
+    for phase in later:
+        start = phase.start_date - shift if phase.start_date else None
+        end = phase.end_date - shift if phase.end_date else None
+        if phase is following:
+            start = today if start is None or start > today else start
+            if end is not None and end < start:
+                end = start
+        if (start, end) != (phase.start_date, phase.end_date):
+            changes.append(PhaseDates(phase, start, end))
+    return changes
 
 
 def gate_overview(*, phase: Phase, today: datetime.date | None = None) -> GateOverview:
@@ -364,13 +455,43 @@ def gate_overview(*, phase: Phase, today: datetime.date | None = None) -> GateOv
     )
 
 
+def open_activities_outcome(decision: GateDecision) -> str:
+    """What happened to the phase's open activities when it was left ("" when none)."""
+    count = decision.open_activities_count
+    if not count or not decision.open_activities:
+        return ""
+    phase = decision.phase
+    if decision.open_activities == OpenActivities.MOVE:
+        kind = next((k for k, order in PHASE_ORDER.items() if order == phase.order + 1), None)
+        return ngettext(
+            "%(count)s open activity was moved to “%(next)s”.",
+            "%(count)s open activities were moved to “%(next)s”.",
+            count,
+        ) % {"count": count, "next": PhaseKind(kind).label if kind else ""}
+    if decision.open_activities == OpenActivities.CANCEL:
+        return ngettext(
+            "%(count)s open activity was cancelled.",
+            "%(count)s open activities were cancelled.",
+            count,
+        ) % {"count": count}
+    return ngettext(
+        "%(count)s open activity was left in “%(phase)s”.",
+        "%(count)s open activities were left in “%(phase)s”.",
+        count,
+    ) % {"count": count, "phase": phase.get_kind_display()}
+
+
 def gate_log(*, rollout_id: int) -> list[GateDecision]:
-    """Every gate decision of a rollout, oldest first, with the phase and who decided."""
-    return list(
+    """Every gate decision of a rollout, oldest first, with the phase, who decided and what
+    happened to its open activities (`open_activities_text`)."""
+    decisions = list(
         GateDecision.objects.filter(phase__rollout_id=rollout_id)
         .select_related("phase", "decided_by", "exception__decided_by")
         .order_by("decided_at", "pk")
     )
+    for decision in decisions:
+        decision.open_activities_text = open_activities_outcome(decision)
+    return decisions
 
 
 def department_choices() -> list[tuple[int, str]]:

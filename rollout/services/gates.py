@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 from core.access import require_manager
 from core.signing import LinkPurpose, link_payload, link_token
 from rollout.models import (
+    OPEN_ACTIVITY_STATUSES,
     GateDecision,
     GateException,
     GateExceptionState,
+    OpenActivities,
     Person,
     Phase,
     PhaseStatus,
@@ -41,11 +43,15 @@ def sponsor_of(phase: Phase) -> Person | None:
     return sponsor
 
 
-def gate_exception_request(*, phase: Phase, reason: str, by: User) -> GateException:
+def gate_exception_request(
+    *, phase: Phase, reason: str, by: User, open_activities: str = ""
+) -> GateException:
     """Ask the sponsor to approve leaving `phase` with unmet criteria; they get an email with
-    a signed link. A second request while one is pending returns the pending one."""
+    a signed link. The manager's choice for the open activities is kept and applied when the
+    sponsor approves. A second request while one is pending returns the pending one."""
     from notifications.services import notification_queue
     from rollout.notices import GATE_EXCEPTION_REQUESTED
+    from rollout.services.plan import check_open_activities
 
     require_manager(by, action=True)
     reason = reason.strip()
@@ -69,8 +75,19 @@ def gate_exception_request(*, phase: Phase, reason: str, by: User) -> GateExcept
         ).first()
         if pending is not None:
             return pending
+        check_open_activities(
+            open_activities,
+            count=locked.activities.filter(status__in=OPEN_ACTIVITY_STATUSES).count(),
+            has_next=Phase.objects.filter(
+                rollout_id=locked.rollout_id, order=locked.order + 1
+            ).exists(),
+        )
         exception = GateException.objects.create(
-            phase=locked, reason=reason, requested_by=by, sponsor=sponsor
+            phase=locked,
+            reason=reason,
+            requested_by=by,
+            sponsor=sponsor,
+            open_activities=open_activities,
         )
         notification_queue(
             kind=GATE_EXCEPTION_REQUESTED,
@@ -152,6 +169,8 @@ def gate_exception_decide(
                     by=locked.requested_by,
                     override=not all_met,
                     reason=locked.reason,
+                    # The manager's choice; activities opened since then stay where they are.
+                    open_activities=locked.open_activities or OpenActivities.LEAVE,
                 )
             locked.state = GateExceptionState.APPROVED if approve else GateExceptionState.DECLINED
             locked.decided_by = person

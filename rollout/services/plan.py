@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from rollout.lewin import TemplateActivity
 from rollout.models import (
+    OPEN_ACTIVITY_STATUSES,
     PHASE_ORDER,
     Activity,
     ActivityKind,
@@ -22,6 +23,7 @@ from rollout.models import (
     Department,
     GateCriterion,
     GateDecision,
+    OpenActivities,
     Person,
     Phase,
     PhaseKind,
@@ -30,7 +32,11 @@ from rollout.models import (
     RolloutTemplate,
     User,
 )
-from rollout.selectors.plan import phase_criteria_states
+from rollout.selectors.plan import (
+    open_activity_choices,
+    phase_criteria_states,
+    phase_dates_after_advance,
+)
 from rollout.services.core import activity_create
 
 # Two identical activities created this close together are one double-submitted form.
@@ -268,16 +274,74 @@ def gate_criterion_remove(*, criterion: GateCriterion, by: User | None) -> None:
 # --- Advancing through a gate ---------------------------------------------------------------
 
 
+def check_open_activities(choice: str, *, count: int, has_next: bool) -> None:
+    """A phase with open activities is left only with a choice for them."""
+    if count and not choice:
+        raise ValidationError(
+            _(
+                "The phase has open activities: choose whether they move to the next phase, "
+                "are cancelled or stay where they are."
+            ),
+            code="open_activities_required",
+        )
+    if choice and choice not in dict(open_activity_choices(has_next=has_next)):
+        raise ValidationError(
+            _("Please choose what happens to the open activities."),
+            code="open_activities_required",
+        )
+
+
+def _handle_open_activities(*, current: Phase, following: Phase | None, choice: str) -> int:
+    """Move, cancel or leave the phase's open activities (one save each, for their history);
+    returns how many there were."""
+    open_activities = list(
+        Activity.objects.filter(phase=current, status__in=OPEN_ACTIVITY_STATUSES).order_by(
+            "position", "pk"
+        )
+    )
+    if choice == OpenActivities.MOVE and following is not None:
+        last = (
+            Activity.objects.filter(phase=following)
+            .order_by("-position")
+            .values_list("position", flat=True)
+            .first()
+        )
+        start = (last + 1) if last is not None else 0
+        for offset, activity in enumerate(open_activities):
+            activity.phase = following
+            activity.position = start + offset
+            activity.save(update_fields=["phase", "position", "updated_at"])
+        if open_activities:
+            _renumber(current)
+    elif choice == OpenActivities.CANCEL:
+        for activity in open_activities:
+            activity.status = ActivityStatus.CANCELLED
+            activity.save(update_fields=["status", "updated_at"])
+    return len(open_activities)
+
+
 def phase_advance(
-    *, phase: Phase, by: User, override: bool = False, reason: str = ""
+    *,
+    phase: Phase,
+    by: User,
+    override: bool = False,
+    reason: str = "",
+    open_activities: str = "",
+    today: datetime.date | None = None,
 ) -> GateDecision:
     """Leave the active phase: record who decided, when, and a frozen snapshot of every
     criterion; complete the phase and activate the next one (after the last phase, the
     rollout is complete). With unmet criteria this needs `override` and a reason.
 
+    Its open activities (planned, in progress) move to the next phase, are cancelled or
+    stay, as `open_activities` says (required when there are any); the choice and their
+    number are recorded with the decision. Left early, the phase ends today, the next one
+    starts today and the later ones move as much earlier, keeping their planned length.
+
     The rollout's phases are locked, and the phase must still be active: a double submit or
-    a stale page never advances twice."""
+    a stale page never advances twice (nothing is moved or shifted twice)."""
     reason = reason.strip()
+    today = today or timezone.localdate()
     with transaction.atomic():
         phases = list(
             Phase.objects.select_for_update().filter(rollout_id=phase.rollout_id).order_by("order")
@@ -288,6 +352,10 @@ def phase_advance(
                 _("This phase is not active (any more); it may have been advanced already."),
                 code="not_active",
             )
+        following = next((p for p in phases if p.order == current.order + 1), None)
+        open_count = Activity.objects.filter(
+            phase=current, status__in=OPEN_ACTIVITY_STATUSES
+        ).count()
         states = phase_criteria_states(phase=current)
         all_met = all(state.is_met for state in states)
         if not all_met and not override:
@@ -303,6 +371,7 @@ def phase_advance(
                 _("Please give a reason for advancing despite unmet criteria."),
                 code="reason_required",
             )
+        check_open_activities(open_activities, count=open_count, has_next=following is not None)
         decision = GateDecision(
             phase=current,
             decided_by=by,
@@ -319,6 +388,8 @@ def phase_advance(
             ],
             all_met=all_met,
             override_reason="" if all_met else reason,
+            open_activities=open_activities if open_count else "",
+            open_activities_count=open_count,
         )
         # A gate without criteria is passed with an empty snapshot (an empty list is "blank").
         decision.full_clean(exclude=["snapshot"])
@@ -330,9 +401,19 @@ def phase_advance(
                 _("This phase is not active (any more); it may have been advanced already."),
                 code="not_active",
             ) from error
+        if open_count:
+            _handle_open_activities(current=current, following=following, choice=open_activities)
+        new_dates = {
+            change.phase.pk: change
+            for change in phase_dates_after_advance(phases=phases, current=current, today=today)
+        }
+        for changed in phases:
+            change = new_dates.get(changed.pk)
+            if change is not None:
+                changed.start_date, changed.end_date = change.start_date, change.end_date
+                changed.save(update_fields=["start_date", "end_date"])
         current.status = PhaseStatus.COMPLETED
         current.save(update_fields=["status"])
-        following = next((p for p in phases if p.order == current.order + 1), None)
         if following is not None and following.status == PhaseStatus.PLANNED:
             following.status = PhaseStatus.ACTIVE
             following.save(update_fields=["status"])

@@ -42,6 +42,7 @@ from rollout.forms.plan import (
     TemplateSaveForm,
 )
 from rollout.models import (
+    OPEN_ACTIVITY_STATUSES,
     Activity,
     ActivityKind,
     ActivityStatus,
@@ -501,6 +502,11 @@ def template_save(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Phase gates --------------------------------------------------------------------------
 
 
+def _advance_form(gate: plan_selectors.GateOverview) -> GateAdvanceForm:
+    """Asks about the open activities only when the phase has some."""
+    return GateAdvanceForm(open_count=gate.open_activities, has_next=not gate.is_last)
+
+
 def _gate(
     request: HttpRequest,
     phase: Phase,
@@ -517,7 +523,7 @@ def _gate(
         "can_edit": request.user.is_manager,
         "gate_open": phase.status != PhaseStatus.COMPLETED,
         "criterion_form": criterion_form or CriterionForm(),
-        "advance_form": advance_form or GateAdvanceForm(),
+        "advance_form": advance_form or _advance_form(gate),
         "can_decide": gate.exception_pending
         and gate_services.may_decide(user=request.user, exception=gate.exception),
     }
@@ -540,7 +546,7 @@ def _gate_update(
         "can_edit": True,
         "gate_open": phase.status != PhaseStatus.COMPLETED,
         "state": state,
-        "advance_form": GateAdvanceForm(),
+        "advance_form": _advance_form(gate),
     }
     return render(request, f"{GATE}#criterion-update", context)
 
@@ -622,7 +628,12 @@ def phase_advance(request: HttpRequest, pk: int) -> HttpResponse:
     are unmet); a stale page or a second click changes nothing."""
     phase = _phase_for_manager(request, pk)
     gate_url = reverse("rollout:phase_gate", args=[phase.pk])
-    form = GateAdvanceForm(request.POST)
+    following = Phase.objects.filter(rollout_id=phase.rollout_id, order=phase.order + 1).first()
+    form = GateAdvanceForm(
+        request.POST,
+        open_count=phase.activities.filter(status__in=OPEN_ACTIVITY_STATUSES).count(),
+        has_next=following is not None,
+    )
     if gate_services.pending_exception(phase=phase) is not None and not _all_met(phase):
         # The sponsor decides; a second click (or a stale page) asks nothing more.
         messages.info(
@@ -631,6 +642,7 @@ def phase_advance(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(gate_url + "#gate-exception")
     if form.is_valid():
         override = form.cleaned_data["override"]
+        open_activities = form.cleaned_data.get("open_activities") or ""
         # With a sponsor, unmet criteria are the sponsor's call: the manager asks.
         ask_sponsor = override and gate_services.sponsor_of(phase) is not None
         try:
@@ -639,6 +651,7 @@ def phase_advance(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
                 override=override and not ask_sponsor,
                 reason=form.cleaned_data["reason"],
+                open_activities=open_activities,
             )
         except ValidationError as error:
             if error.code == "not_active":
@@ -647,7 +660,10 @@ def phase_advance(request: HttpRequest, pk: int) -> HttpResponse:
             if error.code == "override_required" and ask_sponsor:
                 try:
                     gate_services.gate_exception_request(
-                        phase=phase, reason=form.cleaned_data["reason"], by=request.user
+                        phase=phase,
+                        reason=form.cleaned_data["reason"],
+                        by=request.user,
+                        open_activities=open_activities,
                     )
                 except ValidationError as refused:
                     form.add_service_error(refused)
@@ -662,9 +678,6 @@ def phase_advance(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_service_error(error)
         else:
             gate_services.gate_exceptions_void(phase=phase)  # met after all: nothing to approve
-            following = Phase.objects.filter(
-                rollout_id=phase.rollout_id, order=phase.order + 1
-            ).first()
             if following is None:
                 text = _("The rollout is complete. The decision is in the gate log.")
             else:
@@ -672,7 +685,8 @@ def phase_advance(request: HttpRequest, pk: int) -> HttpResponse:
                     "phase": phase.get_kind_display(),
                     "next": following.get_kind_display(),
                 }
-            messages.success(request, text)
+            outcome = plan_selectors.open_activities_outcome(decision)
+            messages.success(request, f"{text} {outcome}" if outcome else text)
             return redirect(f"{gate_url}#decision-{decision.pk}")
     phase.refresh_from_db(fields=["status"])
     if phase.status != PhaseStatus.ACTIVE:  # the form is gone from the page: say why

@@ -102,10 +102,12 @@ def test_the_managers_day(page: Page, live_server):
     page.goto(f"{live_server.url}/phases/{unfreeze.pk}/gate/")
     page.locator("#advance-override").check()
     page.locator("#advance-reason").fill("Die Geschäftsführung will vor der Messe starten.")
+    page.get_by_label("In die nächste Phase verschieben").check()  # the open activities
     page.get_by_test_id("advance").click()
     expect(page.locator("#gate-log")).to_contain_text("Die Geschäftsführung will vor der Messe")
     decision = GateDecision.objects.get(phase=unfreeze)
     assert decision.all_met is False and decision.decided_by == manager
+    assert decision.open_activities == "move" and decision.open_activities_count > 0
     assert rollout.phases.get(kind=PhaseKind.MOVE).status == "active"
 
     # The dashboard shows what happened today.

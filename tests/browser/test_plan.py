@@ -75,6 +75,7 @@ def test_manager_plans_inline_and_passes_a_gate_with_an_override(page: Page, liv
     page.get_by_test_id("add-criterion").click()
     expect(page.locator("table.criteria-table")).to_contain_text("IT hat LinkedIn freigeschaltet")
 
+    page.get_by_label("In dieser Phase lassen").check()  # the kick-off is still open
     page.get_by_test_id("advance").click()  # without override: refused, nothing written
     expect(page.locator("#gate-advance .message.error")).to_be_visible()
     assert not GateDecision.objects.exists()
@@ -86,8 +87,10 @@ def test_manager_plans_inline_and_passes_a_gate_with_an_override(page: Page, liv
     expect(log).to_contain_text("Die Geschäftsführung will vor der Messe starten.")
     expect(log).to_contain_text("Mara Manager")
     expect(log.locator("article.decision")).to_have_count(1)
+    expect(log).to_contain_text("1 offene Maßnahme blieb in „Auftauen“.")
     decision = GateDecision.objects.get()
     assert not decision.all_met and decision.phase == phase
+    assert (decision.open_activities, decision.open_activities_count) == ("leave", 1)
     assert {item["label"] for item in decision.snapshot} >= {"IT hat LinkedIn freigeschaltet"}
     phase.refresh_from_db()
     assert phase.status == PhaseStatus.COMPLETED

@@ -196,7 +196,11 @@ def _posts(plan) -> dict[str, tuple[str, dict]]:
         "criterion_remove": (reverse("rollout:gate_criterion_remove", args=[plan.manual.pk]), {}),
         "advance": (
             reverse("rollout:phase_advance", args=[phase.pk]),
-            {"override": "on", "reason": "Die Geschäftsführung drängt."},
+            {
+                "override": "on",
+                "reason": "Die Geschäftsführung drängt.",
+                "open_activities": "leave",
+            },
         ),
     }
 
@@ -796,7 +800,11 @@ def test_criterion_remove_with_htmx_removes_the_row(plan):
 
 def test_a_completed_gate_cannot_change(plan):
     plan_services.phase_advance(
-        phase=plan.phase, by=plan.cast.manager, override=True, reason="Weiter"
+        phase=plan.phase,
+        by=plan.cast.manager,
+        override=True,
+        reason="Weiter",
+        open_activities="leave",
     )
     plan.phase.refresh_from_db()
     before = _db_state()
@@ -856,7 +864,11 @@ def test_advance_with_unmet_criteria_needs_an_override_and_a_reason(plan):
     assert refused.value.code == "reason_required"
     assert _db_state() == before
     decision = plan_services.phase_advance(
-        phase=plan.phase, by=plan.cast.manager, override=True, reason=" Termin mit dem Vorstand "
+        phase=plan.phase,
+        by=plan.cast.manager,
+        override=True,
+        reason=" Termin mit dem Vorstand ",
+        open_activities="leave",
     )
     assert not decision.all_met and decision.override_reason == "Termin mit dem Vorstand"
     assert [item["met"] for item in decision.snapshot] == [False, False]
@@ -865,10 +877,14 @@ def test_advance_with_unmet_criteria_needs_an_override_and_a_reason(plan):
 
 def test_advance_twice_or_from_a_stale_page_advances_once(plan):
     stale = Phase.objects.get(pk=plan.phase.pk)
-    plan_services.phase_advance(phase=plan.phase, by=plan.cast.manager, override=True, reason="Los")
+    plan_services.phase_advance(
+        phase=plan.phase, by=plan.cast.manager, override=True, reason="Los", open_activities="leave"
+    )
     before = _db_state()
     with pytest.raises(ValidationError) as refused:
-        plan_services.phase_advance(phase=stale, by=plan.cast.manager, override=True, reason="Los")
+        plan_services.phase_advance(
+            phase=stale, by=plan.cast.manager, override=True, reason="Los", open_activities="leave"
+        )
     assert refused.value.code == "not_active"
     with pytest.raises(ValidationError):
         plan_services.phase_advance(
@@ -881,7 +897,11 @@ def test_advance_twice_or_from_a_stale_page_advances_once(plan):
 def test_the_last_gate_completes_the_rollout(plan):
     for phase in (plan.phase, plan.move, plan.refreeze):
         plan_services.phase_advance(
-            phase=phase, by=plan.cast.manager, override=True, reason="Weiter"
+            phase=phase,
+            by=plan.cast.manager,
+            override=True,
+            reason="Weiter",
+            open_activities="leave",
         )
     assert set(plan.rollout.phases.values_list("status", flat=True)) == {PhaseStatus.COMPLETED}
     assert GateDecision.objects.filter(phase__rollout=plan.rollout).count() == 3
@@ -906,7 +926,11 @@ def test_advance_page_double_submit_advances_once_and_shows_the_log(plan):
     _english(plan.cast.manager)
     client = plan.cast.client("manager")
     url = reverse("rollout:phase_advance", args=[plan.phase.pk])
-    data = {"override": "on", "reason": "Der Vorstand hat entschieden."}
+    data = {
+        "override": "on",
+        "reason": "Der Vorstand hat entschieden.",
+        "open_activities": "leave",
+    }
     first = client.post(url, data)
     decision = GateDecision.objects.get()
     assert first["Location"].endswith(f"#decision-{decision.pk}")
@@ -933,7 +957,9 @@ def test_gate_page_offers_advancing_only_on_the_active_phase(plan):
         not in client.get(reverse("rollout:phase_gate", args=[plan.phase.pk])).text
     )
     for phase in (plan.phase, plan.move):
-        plan_services.phase_advance(phase=phase, by=plan.cast.manager, override=True, reason="x")
+        plan_services.phase_advance(
+            phase=phase, by=plan.cast.manager, override=True, reason="x", open_activities="leave"
+        )
     last = client.get(reverse("rollout:phase_gate", args=[plan.refreeze.pk])).text
     assert "Complete the rollout" in last
 
