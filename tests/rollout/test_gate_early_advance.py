@@ -7,8 +7,10 @@ import datetime
 import re
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -249,6 +251,10 @@ def test_the_choice_waits_for_the_sponsor_and_is_applied_when_they_approve(
     assert set(unfreeze.activities.values_list("pk", flat=True)) >= {planned.pk, running.pk}
     page = cast.client("manager").get(reverse("rollout:phase_gate", args=[unfreeze.pk]), **DE)
     assert "In die nächste Phase verschieben" in page.text  # what will happen, while waiting
+    body = mail.outbox[0].body  # the sponsor reads it before approving, by email and link
+    assert "Offene Maßnahmen: In die nächste Phase verschieben" in body
+    link = re.search(r"https?://[^/\s]+(/gate/exceptions/link/[^\s<\"]+)", body).group(1)
+    assert "In die nächste Phase verschieben" in Client().get(link).text
 
     gate_services.gate_exception_decide(
         exception=exception, approve=True, person=cast.leadership.person
