@@ -96,6 +96,9 @@ def test_a_database_at_the_old_layout_migrates_forward_and_keeps_every_row():
     after = _row_counts()
     before["rollout_heartbeat"] += 1
     before["rollout_report"] += 1
+    # A role's group is made by a data migration (rollout 0018, the works council), which ran
+    # again on the way forward: it is there afterwards even where the test database had none.
+    assert after.pop("auth_group") >= before.pop("auth_group")
     assert after == before
     assert Report.objects.get(schedule_key="monthly:old-layout").rollout_id == rollout.pk
     assert ContentType.objects.get_for_model(Report).app_label == "reports"
